@@ -1,0 +1,251 @@
+"""Incremental AMI wire reader: raw bytes in any chunking -> `Event` objects.
+
+Pure (no I/O), so a socket, a recorded `ami.log` and the tests all feed it the same way.
+It exists because panoramisk's parser decodes each TCP chunk separately with errors='ignore'
+(a UTF-8 character split across reads is lost), strips the last empty header and drops lines
+without ': ' (see NOTES.md). Here the stream is split on bytes, each message is decoded once,
+nothing raises, and every defect is counted in `stats` instead of being logged line by line.
+
+Speed matters (the whole pipeline must beat panoramisk): a feed is framed with bytes.rfind /
+bytes.split over the whole buffer, and headers are parsed by one tight str.partition loop; the
+rare odd cases (no colon, repeated key, 'Key:Value', banner) fall to a slower exact path.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Iterator, Optional, Union
+
+from .event import Event
+from .stats import ReaderStats
+
+__all__ = ["AmiReader", "read_file", "BANNER_PREFIX"]
+
+BANNER_PREFIX = "Asterisk Call Manager/"
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")  # message separator when a chunk mixes LF and CRLF
+_KEEP = 2  # bytes kept while discarding: a separator (2-3 bytes) may straddle two feeds
+_isfinite = math.isfinite
+
+Buffer = Union[bytes, bytearray]
+
+
+def _last_separator_end(buf: Buffer, start: int) -> int:
+    """Offset just past the last blank line in buf[start:], or -1."""
+    i = buf.rfind(b"\n\n", start)
+    j = buf.rfind(b"\n\r\n", start)
+    return max(i + 2 if i >= 0 else -1, j + 3 if j >= 0 else -1)
+
+
+def _first_separator_end(buf: Buffer) -> int:
+    """Offset just past the first blank line in buf, or -1."""
+    i = buf.find(b"\n\n")
+    j = buf.find(b"\n\r\n")
+    if i < 0:
+        return j + 3 if j >= 0 else -1
+    return i + 2 if j < 0 or i < j else j + 3
+
+
+class AmiReader:
+    """Turns an AMI byte stream into `Event`s; one reader per connection (or file).
+
+    `banner` is the last 'Asterisk Call Manager/x.y.z' greeting seen (None before it).
+    A message longer than `max_message_bytes` is counted and dropped up to the next blank line,
+    so a peer that never sends a newline cannot make the reader buffer unbounded memory.
+    """
+
+    def __init__(self, server: str = "", max_message_bytes: int = 64 * 1024, log: Any = None):
+        self.server = server
+        self.max_message_bytes = max_message_bytes
+        self.stats = ReaderStats()
+        self.banner: Optional[str] = None
+        self._log = log
+        self._pending = bytearray()  # start of a message whose blank line has not arrived yet
+        self._scanned = 0  # _pending[:_scanned] is known to hold no blank line
+        self._discarding = False  # inside an oversize message: drop bytes up to the next blank line
+
+    @property
+    def log(self) -> Any:
+        """structlog logger, imported lazily (structlog costs ~180 ms to import)."""
+        if self._log is None:
+            import structlog
+
+            self._log = structlog.get_logger("cdr_agent.ami.reader")
+        return self._log
+
+    def feed(self, data: bytes) -> list[Event]:
+        """Add received bytes; return the messages they complete, in order."""
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        if self._discarding:
+            data = self._skip_oversize(data)
+        if not data:
+            return []
+        pending = self._pending
+        if pending:
+            pending += data
+            buf: Buffer = pending
+            start = max(0, self._scanned - _KEEP)
+        else:
+            buf, start = data, 0
+        end = _last_separator_end(buf, start)
+        if end < 0:
+            if buf is data:
+                self._pending = bytearray(data)
+            self._scanned = len(buf)
+            self._check_pending_size()
+            return []
+        chunk = buf[:end]
+        if buf is pending:
+            del pending[:end]
+        else:
+            self._pending = bytearray(data[end:])
+        self._scanned = len(self._pending)
+        events = self._parse_chunk(chunk)
+        self._check_pending_size()
+        return events
+
+    def close(self) -> list[Event]:
+        """End of stream: return a last message that had no blank line after it, and reset."""
+        pending, discarding = self._pending, self._discarding
+        self._pending, self._scanned, self._discarding = bytearray(), 0, False
+        body = bytes(pending).rstrip(b"\r\n")
+        if discarding or not body.strip():
+            return []
+        return self._parse_chunk(body + (b"\r\n\r\n" if b"\r\n" in body else b"\n\n"))
+
+    # -- framing -------------------------------------------------------------------------
+
+    def _check_pending_size(self) -> None:
+        if len(self._pending) > self.max_message_bytes:
+            self._oversize(len(self._pending))
+            self._pending = bytearray(self._pending[-_KEEP:])
+            self._discarding = True
+
+    def _skip_oversize(self, data: bytes) -> bytes:
+        """Drop bytes up to the blank line ending the oversize message; return what follows."""
+        buf = bytes(self._pending) + data
+        end = _first_separator_end(buf)
+        if end < 0:
+            self._pending = bytearray(buf[-_KEEP:])
+            return b""
+        self._pending, self._scanned, self._discarding = bytearray(), 0, False
+        return buf[end:]
+
+    def _parse_chunk(self, chunk: Buffer) -> list[Event]:
+        """Parse complete messages; `chunk` ends just after a blank line."""
+        n_lf = chunk.count(b"\n")
+        n_crlf = chunk.count(b"\r\n")
+        mixed = False
+        if n_crlf == n_lf:
+            raws, eol = chunk.split(b"\r\n\r\n"), "\r\n"
+        elif not n_crlf:
+            raws, eol = chunk.split(b"\n\n"), "\n"
+        else:
+            raws, eol, mixed = _BLANK_LINE.split(chunk), "\n", True
+        del raws[-1]  # empty, or leftover CR/LF of the final separator
+
+        events: list[Event] = []
+        append = events.append
+        server = self.server
+        max_bytes = self.max_message_bytes
+        stats = self.stats
+        seq = stats.messages
+        n_events = n_responses = 0
+        for raw in raws:
+            if len(raw) > max_bytes:
+                self._oversize(len(raw))
+                continue
+            try:
+                text = raw.decode()
+            except UnicodeDecodeError:
+                text = self._undecodable(raw)
+            if mixed:
+                text = text.replace("\r\n", "\n")
+            lines = text.split(eol)
+            headers: dict[str, str] = {}
+            for line in lines:  # fast path: every line 'Key: Value', keys unique
+                key, sep, value = line.partition(": ")
+                if not sep:
+                    break
+                headers[key] = value
+            if len(headers) == len(lines) and "" not in headers and ":" not in "".join(headers):
+                repeats: dict[str, list[str]] = {}
+            else:
+                headers, repeats = self._parse_lines(lines)
+            name = headers.get("Event")
+            if name is None:
+                if "Response" not in headers:
+                    if headers:
+                        stats.unknown += 1
+                    continue
+                name = ""
+                n_responses += 1
+            else:
+                n_events += 1
+            time = headers.get("Timestamp")
+            if time is not None:
+                try:
+                    time = float(time)
+                    if not _isfinite(time):
+                        time = None
+                except ValueError:
+                    time = None
+            seq += 1
+            append(Event(name, headers, seq, time, server, repeats))
+        stats.messages = seq
+        stats.events += n_events
+        stats.responses += n_responses
+        return events
+
+    def _parse_lines(self, lines: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Exact, slower path: repeated keys, 'Key:Value', lines without colon, the banner."""
+        headers: dict[str, str] = {}
+        repeats: dict[str, list[str]] = {}
+        for line in lines:
+            key, sep, value = line.partition(":")
+            if not sep or not key:
+                if line.startswith(BANNER_PREFIX):
+                    self.banner = line.rstrip("\r")
+                    self.stats.banner += 1
+                elif line.strip():
+                    self.stats.skipped_lines += 1
+                    self._note("ami_line_without_colon", self.stats.skipped_lines, line=line[:80])
+                continue
+            if value[:1] == " ":
+                value = value[1:]
+            if key in headers:
+                if key in repeats:
+                    repeats[key].append(value)
+                else:
+                    repeats[key] = [headers[key], value]
+            else:
+                headers[key] = value
+        return headers, repeats
+
+    # -- defects: counted always, logged rarely ----------------------------------------
+
+    def _oversize(self, size: int) -> None:
+        self.stats.oversize += 1
+        self._note("ami_message_oversize", self.stats.oversize, size=size, limit=self.max_message_bytes)
+
+    def _undecodable(self, raw: Buffer) -> str:
+        self.stats.undecodable += 1
+        self._note("ami_message_not_utf8", self.stats.undecodable, head=bytes(raw[:80]))
+        return raw.decode("utf-8", "replace")
+
+    def _note(self, event: str, count: int, **fields: Any) -> None:
+        """Log the 1st-3rd occurrence, then only the 4th, 8th, 16th... (a flood costs log2 lines)."""
+        if count <= 3 or count & (count - 1) == 0:
+            try:
+                self.log.warning(event, count=count, server=self.server, **fields)
+            except Exception:  # a broken logger must not break the reader
+                pass
+
+
+def read_file(path: str, server: str = "", chunk_size: int = 1 << 20) -> Iterator[Event]:
+    """Events of a recorded AMI stream (e.g. traces/*/ami.log), read in `chunk_size` pieces."""
+    reader = AmiReader(server)
+    with open(path, "rb") as f:
+        while chunk := f.read(chunk_size):
+            yield from reader.feed(chunk)
+    yield from reader.close()

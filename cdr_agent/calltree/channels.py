@@ -1,0 +1,120 @@
+"""Channel life: creation, state, caller id, Local pairs, dialplan position, hang-up."""
+from __future__ import annotations
+
+from ..ami.event import Event
+from .dials import close, end_unanswered, outcome_from_cause
+from .queues import settle
+from .state import BuildState, LegState, party
+
+# Dialplan applications that wait for the caller's digits: where an IVR is.
+IVR_APPS = frozenset({"Read", "Background", "BackGround", "WaitExten"})
+
+
+def on_newchannel(b: BuildState, ev: Event) -> None:
+    if b.leg(ev, create=False) is not None:
+        b.skip("Newchannel for a live uniqueid")
+        return
+    if b.add_leg(ev) is None:
+        b.skip("Newchannel without Uniqueid")
+        return
+    _mark_up(b.leg(ev, create=False), ev)
+
+
+def on_newstate(b: BuildState, ev: Event) -> None:
+    st = b.leg(ev)
+    if st is not None:
+        _mark_up(st, ev)
+
+
+def _mark_up(st: LegState, ev: Event) -> None:
+    if ev.headers.get("ChannelStateDesc") == "Up" and st.leg.answered_at is None:
+        st.leg.answered_at = ev.time
+
+
+def on_new_callerid(b: BuildState, ev: Event) -> None:
+    st = b.leg(ev)
+    if st is not None:
+        st.leg.caller = party(ev.headers.get("CallerIDNum"), ev.headers.get("CallerIDName"))
+
+
+def on_new_connected_line(b: BuildState, ev: Event) -> None:
+    st = b.leg(ev)
+    if st is not None:
+        st.leg.connected = party(ev.headers.get("ConnectedLineNum"), ev.headers.get("ConnectedLineName"))
+
+
+def on_local_bridge(b: BuildState, ev: Event) -> None:
+    one, two = b.leg(ev, "LocalOne", create=False), b.leg(ev, "LocalTwo", create=False)
+    if one is not None and two is not None and one.peer is None:
+        b.pair_local(one, two)
+
+
+def on_newexten(b: BuildState, ev: Event) -> None:
+    """Follow the dialplan only to see IVRs: entered at a digit-reading application,
+    left when the channel moves to another extension."""
+    h = ev.headers
+    app = h.get("Application")
+    st = None
+    if app in IVR_APPS:
+        st = b.leg(ev)
+        if st is not None and st.ivr is None:
+            st.ivr = st.call.add_app("ivr", h.get("Exten"), st, ev.time)
+            st.ivr.data["context"] = h.get("Context") or ""
+        if st is not None and app == "Read":
+            st.ivr.data["variable"] = (h.get("AppData") or "").split(",", 1)[0]
+        return
+    st = b.leg(ev, create=False)
+    if st is not None and st.ivr is not None:
+        exten = h.get("Exten")
+        if exten != st.ivr.name or h.get("Context") != st.ivr.data.get("context"):
+            _leave_ivr(st, "hangup" if exten == "h" else "exit", ev.time)
+
+
+def _leave_ivr(st: LegState, result: str, at) -> None:
+    st.ivr.left_at, st.ivr.result = at, result
+    st.ivr = None
+
+
+def on_varset(b: BuildState, ev: Event) -> None:
+    h = ev.headers
+    name = h.get("Variable")
+    if name == "QUEUESTATUS":
+        st = b.leg(ev, create=False)
+        visit = st.queue or st.last_queue if st is not None else None
+        if visit is not None:
+            visit.status = h.get("Value")
+        return
+    st = b.leg(ev, create=False)
+    if st is not None and st.ivr is not None and name == st.ivr.data.get("variable"):
+        st.ivr.data["choice"] = h.get("Value") or ""
+
+
+def on_hangup(b: BuildState, ev: Event) -> None:
+    st = b.leg(ev, create=False)
+    if st is None:
+        b.skip("Hangup for an unknown channel")
+        return
+    leg = st.leg
+    if leg.ended_at is not None:
+        return
+    leg.ended_at = ev.time
+    cause = ev.headers.get("Cause", "")
+    leg.hangup_cause = int(cause) if cause.isdigit() else None
+    b.leave_bridge(st)
+    rang = st.dialled_by
+    if rang is not None and rang.outcome is None:  # rang out without a DialEnd (filtered stream)
+        caller = next((s for s in st.call.legs.values() if rang in s.open_attempts), None)
+        end_unanswered(caller, rang, outcome_from_cause(leg.hangup_cause), ev.time)
+    for attempt in list(st.open_attempts):  # caller gone while its attempts ring
+        end_unanswered(st, attempt, "CANCEL", ev.time)
+        close(st, attempt, ev.time)
+    for leg_id in (leg.leg_id, leg.local_peer):
+        for attempt in b.talking.pop(leg_id, ()):
+            if attempt.ended_at is None:
+                attempt.ended_at = ev.time
+    if st.ivr is not None:
+        _leave_ivr(st, "hangup", ev.time)
+    st.call.live -= 1
+    if st.call.live <= 0:
+        settle(st.call)
+        b.finish(st.call)

@@ -1,0 +1,303 @@
+"""The builder's working memory: live legs, calls, bridges and open attempts.
+
+Everything here is plain data indexed the ways the event handlers need to look it up.
+Asterisk's uniqueid is only ever used together with the server name, and only while the
+call it belongs to is open: a finished call is dropped from every index.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..ami.event import Event
+from .model import COMPLETE, INCOMPLETE, Attempt, AppContext, Call, Conference, Leg, Party, Transfer
+
+# Our ids are uuid5 of (server, Asterisk uniqueid): deterministic, so replaying the same
+# stream twice gives the same ids (idempotent writes), and distinct across servers.
+_NAMESPACE = uuid.UUID("6f1d3c1e-2b0a-4c8e-9a57-3d9f2f0c0a11")
+
+UNKNOWN_IDS = {"<unknown>", ""}
+
+
+def make_id(kind: str, server: str, uniqueid: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{kind}\x1f{server}\x1f{uniqueid}"))
+
+
+def describe(call: Call) -> None:
+    """Fill the call's origin: the first leg that runs dialplan for its party (for a Local
+    pair the `;2` half; the `;1` half's caller id follows connected-line updates)."""
+    origin = next(
+        (leg for leg in call.legs if not (leg.channel.startswith("Local/") and leg.channel.endswith(";1"))),
+        call.legs[0] if call.legs else None,
+    )
+    if origin is not None:
+        call.caller = Party(origin.caller.num, origin.caller.name)
+        call.dialed = origin.exten or None
+
+
+def party(num: Optional[str], name: Optional[str]) -> Party:
+    return Party(
+        num=None if num is None or num in UNKNOWN_IDS else num,
+        name=None if name is None or name in UNKNOWN_IDS else name,
+    )
+
+
+@dataclass(eq=False)
+class LegState:
+    """A live channel: its model leg plus what the builder tracks about it."""
+
+    leg: Leg
+    call: "CallState"
+    server: str
+    bridge: Optional[str] = None  # bridge uniqueid it is in now
+    left_bridge: Optional[str] = None  # the bridge it last left
+    peer: Optional["LegState"] = None  # the other half of a Local channel
+    pending_transfer: Optional[Transfer] = None  # blind transfer whose target it dials next
+    queue: Optional["QueueVisit"] = None  # queue it waits in
+    ivr: Optional[AppContext] = None
+    ringgroup: Optional[AppContext] = None
+    open_attempts: list[Attempt] = field(default_factory=list)  # as caller, still ringing
+    dialled_by: Optional[Attempt] = None  # the attempt that rang this leg
+    consult_of: Optional["Consultation"] = None  # attended-transfer consultation it serves
+    parked: Optional[AppContext] = None
+    last_queue: Optional["QueueVisit"] = None
+    from_ami: bool = True  # False for a leg known only from AGI observations
+
+    @property
+    def is_local_one(self) -> bool:
+        return self.leg.channel.startswith("Local/") and self.leg.channel.endswith(";1")
+
+    @property
+    def is_local_two(self) -> bool:
+        return self.leg.channel.startswith("Local/") and self.leg.channel.endswith(";2")
+
+
+@dataclass(eq=False)
+class QueueVisit:
+    """A caller's stay in one queue, and the facts its result is settled from."""
+
+    app: AppContext
+    leg: LegState
+    connected: bool = False
+    abandoned_at: Optional[float] = None
+    status: Optional[str] = None  # QUEUESTATUS, when the dialplan variable was seen
+
+
+@dataclass(eq=False)
+class Consultation:
+    """An attended transfer under way: the transferer talks to `target` while the
+    transferee waits in `held_bridge`."""
+
+    transfer: Transfer
+    transferer: LegState
+    held_bridge: str
+    target: LegState
+
+
+@dataclass(eq=False)
+class CallState:
+    call: Call
+    legs: dict[str, LegState] = field(default_factory=dict)  # leg_id -> state
+    live: int = 0  # legs not hung up yet
+    queues: list[QueueVisit] = field(default_factory=list)
+
+    def add_attempt(self, attempt: Attempt) -> Attempt:
+        attempt.seq = len(self.call.attempts) + 1
+        self.call.attempts.append(attempt)
+        return attempt
+
+    def add_transfer(self, transfer: Transfer) -> Transfer:
+        transfer.seq = len(self.call.transfers) + 1
+        self.call.transfers.append(transfer)
+        return transfer
+
+    def add_app(self, app: str, name: Optional[str], leg: Optional[LegState], at: Optional[float]) -> AppContext:
+        ctx = AppContext(
+            app_id=f"{self.call.call_id}:{len(self.call.apps) + 1}",
+            app=app,
+            name=name,
+            leg=leg.leg.leg_id if leg else None,
+            entered_at=at,
+        )
+        self.call.apps.append(ctx)
+        return ctx
+
+
+@dataclass(eq=False)
+class Bridge:
+    bridge_id: str
+    kind: str  # BridgeType: basic, parking, base (confbridge)...
+    members: list[LegState] = field(default_factory=list)
+    conference: Optional[Conference] = None
+
+
+class BuildState:
+    """Indexes over live calls for one builder (possibly several servers)."""
+
+    def __init__(self) -> None:
+        self.legs: dict[tuple[str, str], LegState] = {}  # (server, uniqueid)
+        self.calls_by_linkedid: dict[tuple[str, str], CallState] = {}
+        self.open_calls: dict[str, CallState] = {}  # call_id -> state, in creation order
+        self.bridges: dict[tuple[str, str], Bridge] = {}
+        self.talking: dict[str, list[Attempt]] = {}  # leg_id -> answered attempts not ended
+        self.consultations: dict[str, Consultation] = {}  # transferer leg_id -> consultation
+        self.finished: list[Call] = []
+        self.dropped_call_ids: list[str] = []  # calls merged into another call
+        self.skipped: dict[str, int] = {}
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def talk(self, attempt: Attempt) -> None:
+        """Register an answered attempt so the first hang-up of either party ends it."""
+        for leg_id in {attempt.from_leg, attempt.to_leg, attempt.hop_leg} - {None}:
+            self.talking.setdefault(leg_id, []).append(attempt)
+
+    # ---- legs and calls -------------------------------------------------------------
+
+    def new_call(self, server: str, uniqueid: str, linkedid: Optional[str]) -> CallState:
+        call = CallState(Call(call_id=make_id("call", server, uniqueid), server=server))
+        self.open_calls[call.call.call_id] = call
+        if linkedid:
+            self.link(call, server, linkedid)
+        return call
+
+    def link(self, call: CallState, server: str, linkedid: str) -> None:
+        if linkedid not in call.call.linkedids:
+            call.call.linkedids.append(linkedid)
+        self.calls_by_linkedid.setdefault((server, linkedid), call)
+
+    def add_leg(self, ev: Event, prefix: str = "", call: Optional[CallState] = None) -> Optional[LegState]:
+        """Create a leg from a channel snapshot (`prefix` selects `Dest`, `Transferee`...)."""
+        h = ev.headers
+        uniqueid = h.get(prefix + "Uniqueid")
+        channel = h.get(prefix + "Channel")
+        if not uniqueid or channel is None:
+            return None
+        server = ev.server
+        linkedid = h.get(prefix + "Linkedid")
+        if call is None:
+            call = self.calls_by_linkedid.get((server, linkedid)) if linkedid else None
+        if call is None:
+            call = self.new_call(server, uniqueid, linkedid)
+        elif linkedid:
+            self.link(call, server, linkedid)
+        leg = Leg(
+            leg_id=make_id("leg", server, uniqueid),
+            uniqueid=uniqueid,
+            channel=channel,
+            caller=party(h.get(prefix + "CallerIDNum"), h.get(prefix + "CallerIDName")),
+            connected=party(h.get(prefix + "ConnectedLineNum"), h.get(prefix + "ConnectedLineName")),
+            created_at=ev.time,
+            context=h.get(prefix + "Context"),
+            exten=h.get(prefix + "Exten"),
+        )
+        state = LegState(leg=leg, call=call, server=server)
+        call.call.legs.append(leg)
+        call.legs[leg.leg_id] = state
+        call.live += 1
+        if call.call.started_at is None or (ev.time is not None and ev.time < call.call.started_at):
+            call.call.started_at = ev.time
+        self.legs[(server, uniqueid)] = state
+        if state.is_local_two:
+            one = self.find_channel(server, channel[:-1] + "1", call)
+            if one is not None:
+                self.pair_local(one, state)
+        return state
+
+    def find_channel(self, server: str, channel: str, call: CallState) -> Optional[LegState]:
+        for st in reversed(list(call.legs.values())):
+            if st.leg.channel == channel and st.leg.ended_at is None and st.server == server:
+                return st
+        return None
+
+    @staticmethod
+    def pair_local(one: LegState, two: LegState) -> None:
+        one.peer, two.peer = two, one
+        one.leg.local_peer, two.leg.local_peer = two.leg.leg_id, one.leg.leg_id
+
+    def leg(self, ev: Event, prefix: str = "", create: bool = True) -> Optional[LegState]:
+        """The live leg an event speaks of; a leg first seen mid-call is created and its
+        call flagged incomplete (we did not see it start)."""
+        uniqueid = ev.headers.get(prefix + "Uniqueid")
+        if not uniqueid:
+            return None
+        state = self.legs.get((ev.server, uniqueid))
+        if state is None and create:
+            state = self.add_leg(ev, prefix)
+            if state is not None:
+                state.call.call.status = INCOMPLETE
+        return state
+
+    def bridge(self, ev: Event, prefix: str = "") -> Optional[Bridge]:
+        bridge_id = ev.headers.get(prefix + "BridgeUniqueid")
+        if not bridge_id:
+            return None
+        key = (ev.server, bridge_id)
+        bridge = self.bridges.get(key)
+        if bridge is None:
+            bridge = Bridge(bridge_id=bridge_id, kind=ev.headers.get(prefix + "BridgeType", ""))
+            self.bridges[key] = bridge
+        return bridge
+
+    def leave_bridge(self, st: LegState) -> None:
+        if st.bridge is None:
+            return
+        bridge = self.bridges.get((st.server, st.bridge))
+        if bridge is not None and st in bridge.members:
+            bridge.members.remove(st)
+        st.left_bridge, st.bridge = st.bridge, None
+
+    def finish(self, state: CallState) -> None:
+        """Every leg has hung up: the call is done; forget its Asterisk ids."""
+        call = state.call
+        ended = [leg.ended_at for leg in call.legs if leg.ended_at is not None]
+        call.ended_at = max(ended) if ended else None
+        answered = [a.answered_at for a in call.attempts if a.answered_at is not None and a.via != "originate"]
+        call.answered_at = min(answered) if answered else None
+        if call.status != INCOMPLETE:
+            call.status = COMPLETE
+        describe(call)
+        for st in state.legs.values():
+            key = (st.server, st.leg.uniqueid)
+            if self.legs.get(key) is st:
+                del self.legs[key]
+            self.consultations.pop(st.leg.leg_id, None)
+        for linkedid in call.linkedids:
+            if self.calls_by_linkedid.get((call.server, linkedid)) is state:
+                del self.calls_by_linkedid[(call.server, linkedid)]
+        self.open_calls.pop(call.call_id, None)
+        self.finished.append(call)
+
+    def merge(self, src: CallState, into: CallState) -> None:
+        """Two calls turned out to be one interaction (an attended transfer joined them)."""
+        dst = into
+        for st in src.legs.values():
+            st.call = dst
+            dst.legs[st.leg.leg_id] = st
+        dst.call.legs.extend(src.call.legs)
+        dst.live += src.live
+        renamed: dict[str, str] = {}
+        for app in src.call.apps:
+            new_id = f"{dst.call.call_id}:{len(dst.call.apps) + 1}"
+            renamed[app.app_id], app.app_id = new_id, new_id
+            dst.call.apps.append(app)
+        for attempt in src.call.attempts:
+            attempt.app_id = renamed.get(attempt.app_id, attempt.app_id) if attempt.app_id else None
+            dst.add_attempt(attempt)
+        for transfer in src.call.transfers:
+            dst.add_transfer(transfer)
+        for conference in src.call.conferences:
+            if conference not in dst.call.conferences:
+                dst.call.conferences.append(conference)
+        dst.queues.extend(src.queues)
+        for linkedid in src.call.linkedids:
+            if linkedid not in dst.call.linkedids:
+                dst.call.linkedids.append(linkedid)
+            self.calls_by_linkedid[(src.call.server, linkedid)] = dst
+        starts = [t for t in (dst.call.started_at, src.call.started_at) if t is not None]
+        dst.call.started_at = min(starts) if starts else None
+        dst.call.user_data = {**src.call.user_data, **dst.call.user_data}
+        self.open_calls.pop(src.call.call_id, None)
+        self.dropped_call_ids.append(src.call.call_id)

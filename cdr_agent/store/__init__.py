@@ -1,0 +1,29 @@
+"""Persistent store of call trees (SQLAlchemy Core; SQLite, PostgreSQL, MySQL/MariaDB).
+
+Imports SQLAlchemy (~0.5 s): keep it off the per-call AGI path.
+"""
+from __future__ import annotations
+
+from .queries import (
+    find_call_ids,
+    iter_calls,
+    iter_documents,
+    list_calls,
+    load_call,
+    load_document,
+)
+from .tables import metadata
+from .writer import DEFAULT_URL, CallWriter, open_engine
+
+__all__ = [
+    "DEFAULT_URL",
+    "CallWriter",
+    "find_call_ids",
+    "iter_calls",
+    "iter_documents",
+    "list_calls",
+    "load_call",
+    "load_document",
+    "metadata",
+    "open_engine",
+]

@@ -1,0 +1,234 @@
+"""Writing calls: one transaction per batch that deletes and re-inserts every call in it.
+
+Delete-then-insert makes a write an idempotent upsert on every backend without
+dialect-specific ON CONFLICT syntax, and a call rewritten as it grows (legs added, times
+filled in) never leaves stale child rows. Rows go in with `executemany` over lists of
+dicts; there is no ORM session on this path.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, create_engine, delete, event
+from sqlalchemy.engine import Connection, make_url
+
+from ..calltree.model import Call
+from .tables import apps, attempts, calls, conference_members, legs, metadata, transfers
+
+DEFAULT_URL = "sqlite:///cdr.sqlite"
+_CHUNK = 500  # ids per IN (...) list; well under every backend's bound-parameter limit
+
+Row = dict[str, Any]
+
+
+def open_engine(url: str = DEFAULT_URL, *, create: bool = True, **engine_kw: Any) -> Engine:
+    """Create an Engine for `url` and (by default) the tables that are missing.
+
+    SQLite gets WAL (readers never block the writer), `synchronous=NORMAL`, enforced foreign
+    keys and real transactions for reads too; MySQL gets `charset=utf8mb4` unless the URL
+    names a charset, so emoji in caller names survive.
+    """
+    u = make_url(url)
+    if u.get_backend_name() in ("mysql", "mariadb") and "charset" not in u.query:
+        u = u.update_query_dict({"charset": "utf8mb4"})
+    engine = create_engine(u, **engine_kw)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    if create:
+        metadata.create_all(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module: it would not begin one for
+        # SELECTs, so a multi-query read (a call and its legs) could see two states.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
+def call_rows(call: Call) -> dict[str, list[Row]]:
+    """The rows of one call, keyed by table name."""
+    first = call.legs[0] if call.legs else None
+    out: dict[str, list[Row]] = {
+        "calls": [
+            {
+                "call_id": call.call_id,
+                "server": call.server,
+                "status": call.status,
+                "started_at": call.started_at,
+                "answered_at": call.answered_at,
+                "ended_at": call.ended_at,
+                "linkedids": _json(list(call.linkedids)),
+                "user_data": _json(dict(call.user_data)),
+                "caller_num": first.caller.num if first else None,
+                "caller_name": first.caller.name if first else None,
+                "dialed": first.exten if first else None,
+            }
+        ],
+        "legs": [
+            {
+                "leg_id": leg.leg_id,
+                "call_id": call.call_id,
+                "seq": i,
+                "server": call.server,
+                "uniqueid": leg.uniqueid,
+                "channel": leg.channel,
+                "caller_num": leg.caller.num,
+                "caller_name": leg.caller.name,
+                "connected_num": leg.connected.num,
+                "connected_name": leg.connected.name,
+                "created_at": leg.created_at,
+                "answered_at": leg.answered_at,
+                "ended_at": leg.ended_at,
+                "hangup_cause": leg.hangup_cause,
+                "local_peer": leg.local_peer,
+                "context": leg.context,
+                "exten": leg.exten,
+            }
+            for i, leg in enumerate(call.legs)
+        ],
+        "attempts": [
+            {
+                "call_id": call.call_id,
+                "seq": a.seq,
+                "from_leg": a.from_leg,
+                "to_leg": a.to_leg,
+                "hop_leg": a.hop_leg,
+                "dialstring": a.dialstring,
+                "outcome": a.outcome,
+                "via": a.via,
+                "app_id": a.app_id,
+                "began_at": a.began_at,
+                "answered_at": a.answered_at,
+                "ended_at": a.ended_at,
+                "ring_s": a.ring_s,
+                "talk_s": a.talk_s,
+            }
+            for a in call.attempts
+        ],
+        "transfers": [
+            {
+                "call_id": call.call_id,
+                "seq": t.seq,
+                "kind": t.kind,
+                "transferer_leg": t.transferer_leg,
+                "transferee_leg": t.transferee_leg,
+                "target_leg": t.target_leg,
+                "target_exten": t.target_exten,
+                "target_context": t.target_context,
+                "at": t.at,
+                "completed": bool(t.completed),
+            }
+            for t in call.transfers
+        ],
+        "conference_members": [],
+        "apps": [
+            {
+                "call_id": call.call_id,
+                "app_id": a.app_id,
+                "seq": i,
+                "app": a.app,
+                "name": a.name,
+                "leg": a.leg,
+                "entered_at": a.entered_at,
+                "left_at": a.left_at,
+                "result": a.result,
+                "wait_s": a.wait_s,
+                "position": a.position,
+                "data": _json(dict(a.data)),
+            }
+            for i, a in enumerate(call.apps)
+        ],
+    }
+    members = out["conference_members"]
+    for conf in call.conferences:
+        # An empty conference is kept as a row without a leg, so it reads back too.
+        for m in conf.members or [None]:
+            members.append(
+                {
+                    "call_id": call.call_id,
+                    "seq": len(members),
+                    "room": conf.room,
+                    "bridge_id": conf.bridge_id,
+                    "leg": m.leg if m else None,
+                    "joined_at": m.joined_at if m else None,
+                    "left_at": m.left_at if m else None,
+                }
+            )
+    return out
+
+
+_INSERT_ORDER = (calls, legs, attempts, transfers, conference_members, apps)
+_DELETE_BY_CALL = [
+    delete(t).where(t.c.call_id.in_(bindparam("ids", expanding=True)))
+    for t in (apps, conference_members, transfers, attempts, legs, calls)
+]
+# A leg that moved to another call (calls merged) must leave its old call's rows.
+_DELETE_LEGS = delete(legs).where(legs.c.leg_id.in_(bindparam("ids", expanding=True)))
+
+
+class CallWriter:
+    """Idempotent, batched writer of `Call` trees."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def write(self, calls_: Iterable[Call]) -> int:
+        """Upsert a batch of calls in one transaction; returns the number of calls written.
+
+        A call_id given twice in one batch is written once, from its last occurrence.
+        """
+        batch = {c.call_id: c for c in calls_}
+        if not batch:
+            return 0
+        rows: dict[str, list[Row]] = {t.name: [] for t in _INSERT_ORDER}
+        for call in batch.values():
+            for name, table_rows in call_rows(call).items():
+                rows[name].extend(table_rows)
+        leg_ids = [r["leg_id"] for r in rows["legs"]]
+        with self.engine.begin() as conn:
+            self._delete(conn, list(batch))
+            for ids in _chunks(leg_ids):
+                conn.execute(_DELETE_LEGS, {"ids": ids})
+            for table in _INSERT_ORDER:
+                if rows[table.name]:
+                    conn.execute(table.insert(), rows[table.name])
+        return len(batch)
+
+    def delete(self, call_ids: Iterable[str]) -> int:
+        """Delete calls and all their rows; returns how many calls existed."""
+        ids = list(dict.fromkeys(call_ids))
+        if not ids:
+            return 0
+        with self.engine.begin() as conn:
+            return self._delete(conn, ids)
+
+    @staticmethod
+    def _delete(conn: Connection, ids: list[str]) -> int:
+        deleted = 0
+        for chunk in _chunks(ids):
+            for stmt in _DELETE_BY_CALL:
+                result = conn.execute(stmt, {"ids": chunk})
+            deleted += result.rowcount  # the last statement deletes from `calls`
+        return deleted

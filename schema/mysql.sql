@@ -1,0 +1,114 @@
+-- cdr-agent schema for mysql.
+-- Generated from cdr_agent/store/tables.py by `python -m cdr_agent.store.schema --write`; do not edit.
+
+CREATE TABLE calls (
+	call_id VARCHAR(36) NOT NULL, 
+	server VARCHAR(255) NOT NULL, 
+	status VARCHAR(32) NOT NULL, 
+	started_at DATETIME(6), 
+	answered_at DATETIME(6), 
+	ended_at DATETIME(6), 
+	linkedids MEDIUMTEXT NOT NULL, 
+	user_data MEDIUMTEXT NOT NULL, 
+	caller_num TEXT, 
+	caller_name TEXT, 
+	dialed TEXT, 
+	PRIMARY KEY (call_id)
+)ENGINE=InnoDB CHARSET=utf8mb4;
+
+CREATE INDEX ix_calls_caller_num ON calls (caller_num(64));
+
+CREATE INDEX ix_calls_dialed ON calls (dialed(64));
+
+CREATE INDEX ix_calls_server ON calls (server);
+
+CREATE INDEX ix_calls_started_at ON calls (started_at);
+
+CREATE TABLE apps (
+	call_id VARCHAR(36) NOT NULL, 
+	app_id VARCHAR(64) NOT NULL, 
+	seq INTEGER NOT NULL, 
+	app VARCHAR(32) NOT NULL, 
+	name TEXT, 
+	leg VARCHAR(64), 
+	entered_at DATETIME(6), 
+	left_at DATETIME(6), 
+	result VARCHAR(32), 
+	wait_s DOUBLE, 
+	position INTEGER, 
+	data MEDIUMTEXT NOT NULL, 
+	PRIMARY KEY (call_id, app_id), 
+	FOREIGN KEY(call_id) REFERENCES calls (call_id) ON DELETE CASCADE
+)ENGINE=InnoDB CHARSET=utf8mb4;
+
+CREATE TABLE attempts (
+	call_id VARCHAR(36) NOT NULL, 
+	seq INTEGER NOT NULL, 
+	from_leg VARCHAR(64), 
+	to_leg VARCHAR(64), 
+	hop_leg VARCHAR(64), 
+	dialstring TEXT, 
+	outcome VARCHAR(32), 
+	via VARCHAR(32) NOT NULL, 
+	app_id VARCHAR(64), 
+	began_at DATETIME(6), 
+	answered_at DATETIME(6), 
+	ended_at DATETIME(6), 
+	ring_s DOUBLE, 
+	talk_s DOUBLE, 
+	PRIMARY KEY (call_id, seq), 
+	FOREIGN KEY(call_id) REFERENCES calls (call_id) ON DELETE CASCADE
+)ENGINE=InnoDB CHARSET=utf8mb4;
+
+CREATE TABLE conference_members (
+	call_id VARCHAR(36) NOT NULL, 
+	seq INTEGER NOT NULL, 
+	room TEXT NOT NULL, 
+	bridge_id VARCHAR(64) NOT NULL, 
+	leg VARCHAR(64), 
+	joined_at DATETIME(6), 
+	left_at DATETIME(6), 
+	PRIMARY KEY (call_id, seq), 
+	FOREIGN KEY(call_id) REFERENCES calls (call_id) ON DELETE CASCADE
+)ENGINE=InnoDB CHARSET=utf8mb4;
+
+CREATE TABLE legs (
+	leg_id VARCHAR(64) NOT NULL, 
+	call_id VARCHAR(36) NOT NULL, 
+	seq INTEGER NOT NULL, 
+	server VARCHAR(255) NOT NULL, 
+	uniqueid VARCHAR(150) NOT NULL, 
+	channel TEXT NOT NULL, 
+	caller_num TEXT, 
+	caller_name TEXT, 
+	connected_num TEXT, 
+	connected_name TEXT, 
+	created_at DATETIME(6), 
+	answered_at DATETIME(6), 
+	ended_at DATETIME(6), 
+	hangup_cause INTEGER, 
+	local_peer VARCHAR(64), 
+	context TEXT, 
+	exten TEXT, 
+	PRIMARY KEY (leg_id), 
+	FOREIGN KEY(call_id) REFERENCES calls (call_id) ON DELETE CASCADE
+)ENGINE=InnoDB CHARSET=utf8mb4;
+
+CREATE INDEX ix_legs_call_id ON legs (call_id, seq);
+
+CREATE INDEX ix_legs_server_uniqueid ON legs (server, uniqueid);
+
+CREATE TABLE transfers (
+	call_id VARCHAR(36) NOT NULL, 
+	seq INTEGER NOT NULL, 
+	kind VARCHAR(16) NOT NULL, 
+	transferer_leg VARCHAR(64), 
+	transferee_leg VARCHAR(64), 
+	target_leg VARCHAR(64), 
+	target_exten TEXT, 
+	target_context TEXT, 
+	at DATETIME(6), 
+	completed BOOL NOT NULL, 
+	PRIMARY KEY (call_id, seq), 
+	FOREIGN KEY(call_id) REFERENCES calls (call_id) ON DELETE CASCADE
+)ENGINE=InnoDB CHARSET=utf8mb4;
