@@ -18,6 +18,7 @@ import glob
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections import deque
 
@@ -27,7 +28,7 @@ from panoramisk import utils as pk_utils  # noqa: E402
 from panoramisk.ami_protocol import AMIProtocol  # noqa: E402
 from panoramisk.message import Message  # noqa: E402
 
-from cdr_agent.ami.reader import AmiReader  # noqa: E402
+from cdr_agent.ami.reader import AmiReader, read_file  # noqa: E402
 
 
 def load_corpus(traces: str) -> bytes:
@@ -51,6 +52,10 @@ def run_reader(parts: list[bytes]) -> int:
     for ev in reader.close():
         n += ev.name != ""
     return n
+
+
+def run_read_file(path: str) -> int:
+    return sum(ev.name != "" for ev in read_file(path, "bench"))
 
 
 def run_panoramisk_bare(parts: list[bytes]) -> int:
@@ -116,6 +121,12 @@ def main() -> None:
             n, best, med = measure(fn, parts, args.runs)
             print(f"  chunk {size >> 10:>5} KiB  {label:<24} {n:>6} events  "
                   f"{n / best:>9,.0f} ev/s best  {n / med:>9,.0f} ev/s median")
+    with tempfile.NamedTemporaryFile(suffix=".ami.log") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        n, best, med = measure(run_read_file, tmp.name, args.runs)
+        print(f"  read_file(1 MiB reads, page cache)  {n:>6} events  "
+              f"{n / best:>9,.0f} ev/s best  {n / med:>9,.0f} ev/s median")
 
 
 if __name__ == "__main__":

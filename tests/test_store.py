@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-import time
+import dataclasses
 from datetime import datetime, timezone
 from typing import Any
 
@@ -49,6 +49,8 @@ def make_call(call_id: str, start: float = T0, caller: str = "100", callee: str 
         answered_at=start + 2.5,
         ended_at=start + 60.000001,
         status=COMPLETE,
+        caller=Party(caller, HOSTILE),
+        dialed=callee,
         user_data={"account": "ACME", "note": HOSTILE, "empty": ""},
     )
     call.legs = [
@@ -71,7 +73,7 @@ def make_call(call_id: str, start: float = T0, caller: str = "100", callee: str 
         Attempt(1, a, b, "Local/201@phones", "dial", start + 0.1, "ANSWER",
                 answered_at=start + 2.5, ended_at=start + 5.0, hop_leg=a_local),
         Attempt(2, a, c, "PJSIP/carol", "transfer", start + 5.0, "ANSWER", app_id=f"{call_id}:1",
-                answered_at=start + 7.0, ended_at=start + 60.0),
+                answered_at=start + 7.0, ended_at=start + 60.0, agent="PJSIP/carol 🎧"),
         Attempt(3, a, d, "PJSIP/dave", "ringgroup", start + 5.0, "CANCEL", app_id=f"{call_id}:1",
                 ended_at=start + 7.0),
         Attempt(4, e, None, "PJSIP/nobody", "dial", start + 30.0),  # still ringing
@@ -114,6 +116,30 @@ def dump_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 CID = "1a2b3c4d-0000-5000-8000-000000000001"
 
+# Every field of the model that the store keeps. When the model grows, this test fails
+# until the new field has a column (tables.py), is written (writer.py) and read (queries.py).
+STORED_FIELDS = {
+    Call: {"call_id", "server", "linkedids", "started_at", "answered_at", "ended_at", "status",
+           "caller", "dialed", "legs", "attempts", "transfers", "conferences", "apps",
+           "user_data"},
+    Party: {"num", "name"},
+    Leg: {"leg_id", "uniqueid", "channel", "caller", "connected", "created_at", "answered_at",
+          "ended_at", "hangup_cause", "local_peer", "context", "exten"},
+    Attempt: {"seq", "from_leg", "to_leg", "dialstring", "via", "began_at", "outcome", "app_id",
+              "answered_at", "ended_at", "hop_leg", "agent"},
+    Transfer: {"seq", "kind", "transferer_leg", "transferee_leg", "at", "target_leg",
+               "target_exten", "target_context", "completed"},
+    Conference: {"room", "bridge_id", "members"},
+    ConferenceMember: {"leg", "joined_at", "left_at"},
+    AppContext: {"app_id", "app", "name", "leg", "entered_at", "left_at", "result", "position",
+                 "data"},
+}
+
+
+@pytest.mark.parametrize("cls", list(STORED_FIELDS), ids=lambda c: c.__name__)
+def test_every_model_field_is_stored(cls: type) -> None:
+    assert {f.name for f in dataclasses.fields(cls)} == STORED_FIELDS[cls]
+
 
 def test_write_then_load_document_equals_to_document(engine: Engine) -> None:
     call = make_call(CID)
@@ -140,6 +166,17 @@ def test_write_twice_gives_identical_rows(engine: Engine) -> None:
     writer.write([make_call(CID), make_call(CID)])  # twice in one batch
     assert count_rows(engine) == counts
     assert dump_rows(engine) == rows
+
+
+def test_copy_and_executemany_write_the_same_rows(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("COPY is the PostgreSQL path")
+    call = make_call(CID)
+    CallWriter(engine, use_copy=True).write([call])
+    via_copy = dump_rows(engine)
+    CallWriter(engine, use_copy=False).write([call])
+    assert dump_rows(engine) == via_copy
+    assert load_document(engine, CID) == to_document(call)
 
 
 def test_rewrite_replaces_children(engine: Engine) -> None:
@@ -230,6 +267,20 @@ def test_iter_documents_in_chunks(engine: Engine) -> None:
     assert [d["call_id"] for d in window] == [c.call_id for c in expected if T0 + 1 <= (c.started_at or 0) < T0 + 3]
 
 
+def test_iter_documents_reads_one_snapshot(engine: Engine) -> None:
+    writer = CallWriter(engine)
+    first, second = make_call(CID), make_call(CID.replace("1a2b", "ffff"), start=T0 + 1)
+    writer.write([first, second])
+    docs = iter_documents(engine, chunk=1)
+    assert next(docs) == to_document(first)
+    changed = copy.deepcopy(second)
+    changed.legs, changed.status = changed.legs[:1], "incomplete"
+    writer.write([changed])  # committed while the export is half-way
+    assert next(docs) == to_document(second)
+    assert list(docs) == []
+    assert load_document(engine, second.call_id) == to_document(changed)
+
+
 def test_iter_documents_is_not_n_plus_one(engine: Engine) -> None:
     CallWriter(engine).write([make_call(f"{i:08x}-0000-5000-8000-000000000000") for i in range(40)])
     statements: list[str] = []
@@ -287,17 +338,15 @@ def test_times_independent_of_session_time_zone(db_url: str) -> None:
         engine.dispose()
 
 
-def test_write_throughput(engine: Engine) -> None:
-    """Bare minimum from the brief: 1000 calls/s with ~6 legs each, incl. rewrites."""
+def test_batched_writes_and_rewrites(engine: Engine) -> None:
+    """Speed is bench/'s business; here: batches and rewrites leave exactly one copy."""
     writer = CallWriter(engine)
     batch = [make_call(f"{i:08x}-0000-5000-8000-000000000000", start=T0 + i) for i in range(1000)]
-    began = time.perf_counter()
     for i in range(0, 1000, 200):
         writer.write(batch[i : i + 200])
     writer.write(batch[:200])  # rewrites go through the delete path
-    elapsed = time.perf_counter() - began
     assert count_rows(engine)["legs"] == 6000
-    assert 1200 / elapsed > 1000, f"{1200 / elapsed:.0f} calls/s"
+    assert count_rows(engine)["calls"] == 1000
 
 
 @pytest.mark.parametrize("url", ["sqlite://"])

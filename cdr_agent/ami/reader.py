@@ -24,6 +24,7 @@ __all__ = ["AmiReader", "read_file", "BANNER_PREFIX"]
 BANNER_PREFIX = "Asterisk Call Manager/"
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")  # message separator when a chunk mixes LF and CRLF
 _KEEP = 2  # bytes kept while discarding: a separator (2-3 bytes) may straddle two feeds
+_SLICE = 64 * 1024  # big feeds are parsed in slices this size: measured faster (cache)
 _isfinite = math.isfinite
 
 Buffer = Union[bytes, bytearray]
@@ -74,8 +75,15 @@ class AmiReader:
 
     def feed(self, data: bytes) -> list[Event]:
         """Add received bytes; return the messages they complete, in order."""
-        if not isinstance(data, bytes):
-            data = bytes(data)
+        if len(data) <= _SLICE:
+            return self._feed(data if isinstance(data, bytes) else bytes(data))
+        view = memoryview(data)
+        events: list[Event] = []
+        for i in range(0, len(view), _SLICE):
+            events += self._feed(bytes(view[i:i + _SLICE]))
+        return events
+
+    def _feed(self, data: bytes) -> list[Event]:
         if self._discarding:
             data = self._skip_oversize(data)
         if not data:
@@ -116,7 +124,8 @@ class AmiReader:
     # -- framing -------------------------------------------------------------------------
 
     def _check_pending_size(self) -> None:
-        if len(self._pending) > self.max_message_bytes:
+        # + _KEEP: the pending bytes may end with the first bytes of the blank line
+        if len(self._pending) > self.max_message_bytes + _KEEP:
             self._oversize(len(self._pending))
             self._pending = bytearray(self._pending[-_KEEP:])
             self._discarding = True
@@ -247,5 +256,7 @@ def read_file(path: str, server: str = "", chunk_size: int = 1 << 20) -> Iterato
     reader = AmiReader(server)
     with open(path, "rb") as f:
         while chunk := f.read(chunk_size):
-            yield from reader.feed(chunk)
+            view = memoryview(chunk)
+            for i in range(0, len(view), _SLICE):  # few events alive at once: faster
+                yield from reader.feed(view[i:i + _SLICE])
     yield from reader.close()

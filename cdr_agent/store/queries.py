@@ -2,8 +2,8 @@
 
 Documents are rebuilt as `Call` objects and passed through `to_document`, so the stored
 form reads back in exactly the public shape. Reads of several tables run in one
-snapshot (REPEATABLE READ on PostgreSQL, a real BEGIN on SQLite) so a call being rewritten
-is seen either before or after, never half. Export loads children per chunk of calls
+snapshot (REPEATABLE READ on PostgreSQL and MySQL, a real BEGIN on SQLite engines made by
+`open_engine`) so a call being rewritten is seen either before or after, never half. Export loads children per chunk of calls
 (one query per table per chunk), not per call.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Optional
 
-from sqlalchemy import Engine, Select, and_, bindparam, case, exists, or_, select
+from sqlalchemy import Engine, Select, and_, case, exists, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from ..calltree.document import iso, to_document
@@ -28,7 +28,7 @@ from ..calltree.model import (
     Party,
     Transfer,
 )
-from .tables import apps, attempts, calls, conference_members, legs, transfers
+from .tables import apps, attempts, calls, conference_members, id_in, legs, transfers
 
 CHUNK = 500
 
@@ -110,7 +110,7 @@ def find_call_ids(engine: Engine, prefix: str, limit: int = 10) -> list[str]:
         return list(conn.scalars(stmt))
 
 
-def load_calls(conn: Connection, call_rows: Sequence[Row[Any]]) -> list[tuple[Call, _Derived]]:
+def _load_calls(conn: Connection, call_rows: Sequence[Row[Any]]) -> list[tuple[Call, _Derived]]:
     """Rebuild `Call`s for rows of `calls`, with a fixed number of queries."""
     ids = [r.call_id for r in call_rows]
     if not ids:
@@ -119,14 +119,17 @@ def load_calls(conn: Connection, call_rows: Sequence[Row[Any]]) -> list[tuple[Ca
     for table in (legs, attempts, transfers, conference_members, apps):
         stmt = (
             select(table)
-            .where(table.c.call_id.in_(bindparam("ids", expanding=True)))
+            .where(id_in(table.c.call_id, conn.dialect.name))
             .order_by(table.c.call_id, table.c.seq)
         )
         grouped: dict[str, list[Row[Any]]] = defaultdict(list)
         for row in conn.execute(stmt, {"ids": ids}):
             grouped[row.call_id].append(row)
         children[table.name] = grouped
-    return [_assemble(r, {name: g.get(r.call_id, []) for name, g in children.items()}) for r in call_rows]
+    return [
+        _assemble(r, {name: g.get(r.call_id, []) for name, g in children.items()})
+        for r in call_rows
+    ]
 
 
 def _assemble(row: Row[Any], ch: dict[str, list[Row[Any]]]) -> tuple[Call, _Derived]:
@@ -138,6 +141,8 @@ def _assemble(row: Row[Any], ch: dict[str, list[Row[Any]]]) -> tuple[Call, _Deri
         answered_at=row.answered_at,
         ended_at=row.ended_at,
         status=row.status,
+        caller=Party(row.caller_num, row.caller_name),
+        dialed=row.dialed,
         user_data=json.loads(row.user_data),
     )
     call.legs = [
@@ -170,6 +175,7 @@ def _assemble(row: Row[Any], ch: dict[str, list[Row[Any]]]) -> tuple[Call, _Deri
             answered_at=r.answered_at,
             ended_at=r.ended_at,
             hop_leg=r.hop_leg,
+            agent=r.agent,
         )
         for r in ch["attempts"]
     ]
@@ -193,7 +199,9 @@ def _assemble(row: Row[Any], ch: dict[str, list[Row[Any]]]) -> tuple[Call, _Deri
         if conf is None:
             conf = rooms[(r.room, r.bridge_id)] = Conference(room=r.room, bridge_id=r.bridge_id)
         if r.leg is not None:
-            conf.members.append(ConferenceMember(leg=r.leg, joined_at=r.joined_at, left_at=r.left_at))
+            conf.members.append(
+                ConferenceMember(leg=r.leg, joined_at=r.joined_at, left_at=r.left_at)
+            )
     call.conferences = list(rooms.values())
     call.apps = [
         AppContext(
@@ -238,7 +246,7 @@ def _load_one(engine: Engine, call_id: str) -> Optional[tuple[Call, _Derived]]:
             row = prefixed[0] if len(prefixed) == 1 else None
         if row is None:
             return None
-        return load_calls(conn, [row])[0]
+        return _load_calls(conn, [row])[0]
 
 
 def load_call(engine: Engine, call_id: str) -> Optional[Call]:
@@ -253,7 +261,9 @@ def load_document(engine: Engine, call_id: str) -> Optional[dict[str, Any]]:
     return _document(*found) if found else None
 
 
-def _pages(conn: Connection, since: Optional[float], until: Optional[float], chunk: int) -> Iterator[list[Row[Any]]]:
+def _pages(
+    conn: Connection, since: Optional[float], until: Optional[float], chunk: int
+) -> Iterator[list[Row[Any]]]:
     """Keyset pagination over (started_at, call_id), then calls without a start time."""
     dated: Select[Any] = (
         select(calls)
@@ -272,7 +282,9 @@ def _pages(conn: Connection, since: Optional[float], until: Optional[float], chu
         )
     if since is not None or until is not None:
         return
-    undated = select(calls).where(calls.c.started_at.is_(None)).order_by(calls.c.call_id).limit(chunk)
+    undated = (
+        select(calls).where(calls.c.started_at.is_(None)).order_by(calls.c.call_id).limit(chunk)
+    )
     stmt = undated
     while rows := conn.execute(stmt).all():
         yield rows
@@ -297,7 +309,9 @@ def iter_documents(
         yield _document(call, derived)
 
 
-def _iter(engine: Engine, since: Optional[float], until: Optional[float], chunk: int) -> Iterator[tuple[Call, _Derived]]:
+def _iter(
+    engine: Engine, since: Optional[float], until: Optional[float], chunk: int
+) -> Iterator[tuple[Call, _Derived]]:
     with _snapshot(engine) as conn:
         for rows in _pages(conn, since, until, chunk):
-            yield from load_calls(conn, rows)
+            yield from _load_calls(conn, rows)

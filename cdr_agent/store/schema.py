@@ -50,6 +50,10 @@ def path_for(dialect_name: str, directory: Path = SCHEMA_DIR) -> Path:
     return directory / f"{dialect_name}.sql"
 
 
+def _read(path: Path) -> Optional[str]:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 def write(directory: Path = SCHEMA_DIR) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -70,7 +74,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         for path in write():
             print(path)
     if args.check:
-        stale = [n for n in DIALECTS if not path_for(n).is_file() or path_for(n).read_text(encoding="utf-8") != render(n)]
+        stale = [n for n in DIALECTS if _read(path_for(n)) != render(n)]
         for name in stale:
             print(f"{path_for(name)} is out of date", file=sys.stderr)
         return 1 if stale else 0

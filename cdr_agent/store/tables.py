@@ -14,6 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Double,
     ForeignKey,
@@ -23,8 +24,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
+    bindparam,
 )
-from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +41,7 @@ __all__ = [
     "apps",
     "CHILD_TABLES",
     "UTCDateTime",
+    "id_in",
 ]
 
 ID = String(36)  # call ids are uuid text
@@ -84,6 +88,18 @@ class UTCDateTime(TypeDecorator[float]):
         return value.timestamp()
 
 
+def id_in(column: Column[str], dialect_name: str, name: str = "ids") -> ColumnElement[bool]:
+    """`column IN :ids` for a list bound at execution time.
+
+    PostgreSQL gets `= ANY(:ids)` with one array parameter: the SQL text stays the same for
+    any list length, so psycopg's statement cache works (a long expanded IN list is re-parsed
+    by psycopg on every call and cost more than the delete itself).
+    """
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def _call_fk() -> ForeignKey:
     return ForeignKey("calls.call_id", ondelete="CASCADE")
 
@@ -101,10 +117,9 @@ calls = Table(
     Column("ended_at", UTCDateTime()),
     Column("linkedids", JSON_TEXT, nullable=False),  # JSON list
     Column("user_data", JSON_TEXT, nullable=False),  # JSON object
-    # Denormalised from the first leg for fast listing.
-    Column("caller_num", Text),
+    Column("caller_num", Text),  # Call.caller: who started the interaction
     Column("caller_name", Text),
-    Column("dialed", Text),  # first leg's exten
+    Column("dialed", Text),  # Call.dialed: what they dialled
     Index("ix_calls_started_at", "started_at"),
     Index("ix_calls_server", "server"),
     Index("ix_calls_caller_num", "caller_num", mysql_length=_MYSQL_PREFIX),
@@ -149,6 +164,7 @@ attempts = Table(
     Column("outcome", WORD),
     Column("via", WORD, nullable=False),
     Column("app_id", REF),
+    Column("agent", Text),  # queue member name
     Column("began_at", UTCDateTime()),
     Column("answered_at", UTCDateTime()),
     Column("ended_at", UTCDateTime()),

@@ -3,7 +3,9 @@
 Delete-then-insert makes a write an idempotent upsert on every backend without
 dialect-specific ON CONFLICT syntax, and a call rewritten as it grows (legs added, times
 filled in) never leaves stale child rows. Rows go in with `executemany` over lists of
-dicts; there is no ORM session on this path.
+dicts; there is no ORM session on this path. On PostgreSQL with psycopg 3 rows are streamed
+with COPY instead: psycopg's executemany sends one statement per row and measured ~1.1k
+calls/s here, COPY ~2.5-3k (same rows, same transaction, values never in the SQL text).
 """
 from __future__ import annotations
 
@@ -11,11 +13,11 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event
+from sqlalchemy import Delete, Engine, Table, create_engine, delete, event
 from sqlalchemy.engine import Connection, make_url
 
 from ..calltree.model import Call
-from .tables import apps, attempts, calls, conference_members, legs, metadata, transfers
+from .tables import apps, attempts, calls, conference_members, id_in, legs, metadata, transfers
 
 DEFAULT_URL = "sqlite:///cdr.sqlite"
 _CHUNK = 500  # ids per IN (...) list; well under every backend's bound-parameter limit
@@ -69,7 +71,6 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[list[str]]:
 
 def call_rows(call: Call) -> dict[str, list[Row]]:
     """The rows of one call, keyed by table name."""
-    first = call.legs[0] if call.legs else None
     out: dict[str, list[Row]] = {
         "calls": [
             {
@@ -81,9 +82,9 @@ def call_rows(call: Call) -> dict[str, list[Row]]:
                 "ended_at": call.ended_at,
                 "linkedids": _json(list(call.linkedids)),
                 "user_data": _json(dict(call.user_data)),
-                "caller_num": first.caller.num if first else None,
-                "caller_name": first.caller.name if first else None,
-                "dialed": first.exten if first else None,
+                "caller_num": call.caller.num,
+                "caller_name": call.caller.name,
+                "dialed": call.dialed,
             }
         ],
         "legs": [
@@ -119,6 +120,7 @@ def call_rows(call: Call) -> dict[str, list[Row]]:
                 "outcome": a.outcome,
                 "via": a.via,
                 "app_id": a.app_id,
+                "agent": a.agent,
                 "began_at": a.began_at,
                 "answered_at": a.answered_at,
                 "ended_at": a.ended_at,
@@ -180,19 +182,56 @@ def call_rows(call: Call) -> dict[str, list[Row]]:
 
 
 _INSERT_ORDER = (calls, legs, attempts, transfers, conference_members, apps)
-_DELETE_BY_CALL = [
-    delete(t).where(t.c.call_id.in_(bindparam("ids", expanding=True)))
-    for t in (apps, conference_members, transfers, attempts, legs, calls)
-]
-# A leg that moved to another call (calls merged) must leave its old call's rows.
-_DELETE_LEGS = delete(legs).where(legs.c.leg_id.in_(bindparam("ids", expanding=True)))
+
+
+def _deletes(dialect_name: str) -> tuple[list[Delete], Delete]:
+    """DELETE ... WHERE call_id IN :ids per table, and the same for legs by leg_id."""
+    by_call = [
+        delete(t).where(id_in(t.c.call_id, dialect_name))
+        for t in (apps, conference_members, transfers, attempts, legs, calls)
+    ]
+    # A leg that moved to another call (calls merged) must leave its old call's rows.
+    return by_call, delete(legs).where(id_in(legs.c.leg_id, dialect_name))
+
+
+def _copy_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
+    """Insert `rows` with PostgreSQL COPY FROM STDIN, in the connection's transaction.
+
+    The statement holds only our own table and column names, quoted by psycopg; values are
+    converted by the columns' SQLAlchemy bind processors (UTCDateTime) and then sent as
+    COPY data, so they are never part of the SQL text.
+    """
+    from psycopg import sql
+
+    cols = list(rows[0])
+    procs = [table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in cols]
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+    )
+    pairs = list(zip(cols, procs))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(stmt) as copy:
+            for row in rows:
+                copy.write_row([p(row[c]) if p else row[c] for c, p in pairs])
+    finally:
+        cursor.close()
 
 
 class CallWriter:
-    """Idempotent, batched writer of `Call` trees."""
+    """Idempotent, batched writer of `Call` trees.
 
-    def __init__(self, engine: Engine) -> None:
+    `use_copy` (default: on for postgresql+psycopg) picks COPY over executemany.
+    """
+
+    def __init__(self, engine: Engine, use_copy: bool | None = None) -> None:
         self.engine = engine
+        can_copy = engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+        if use_copy and not can_copy:
+            d = engine.dialect
+            raise ValueError(f"COPY needs postgresql+psycopg, not {d.name}+{d.driver}")
+        self.use_copy = can_copy if use_copy is None else use_copy
+        self._delete_by_call, self._delete_legs = _deletes(engine.dialect.name)
 
     def write(self, calls_: Iterable[Call]) -> int:
         """Upsert a batch of calls in one transaction; returns the number of calls written.
@@ -210,9 +249,13 @@ class CallWriter:
         with self.engine.begin() as conn:
             self._delete(conn, list(batch))
             for ids in _chunks(leg_ids):
-                conn.execute(_DELETE_LEGS, {"ids": ids})
+                conn.execute(self._delete_legs, {"ids": ids})
             for table in _INSERT_ORDER:
-                if rows[table.name]:
+                if not rows[table.name]:
+                    continue
+                if self.use_copy:
+                    _copy_rows(conn, table, rows[table.name])
+                else:
                     conn.execute(table.insert(), rows[table.name])
         return len(batch)
 
@@ -224,11 +267,10 @@ class CallWriter:
         with self.engine.begin() as conn:
             return self._delete(conn, ids)
 
-    @staticmethod
-    def _delete(conn: Connection, ids: list[str]) -> int:
+    def _delete(self, conn: Connection, ids: list[str]) -> int:
         deleted = 0
         for chunk in _chunks(ids):
-            for stmt in _DELETE_BY_CALL:
+            for stmt in self._delete_by_call:
                 result = conn.execute(stmt, {"ids": chunk})
             deleted += result.rowcount  # the last statement deletes from `calls`
         return deleted
