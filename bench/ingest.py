@@ -85,7 +85,7 @@ def main() -> None:
     reps = -(-args.events // per_rep)
     chunks = list(repetitions(parts, reps))
     size = sum(map(len, chunks))
-    print(f"stream: {reps} x corpus = {reps * per_rep} events, {size / 1e6:.0f} MB")
+    print(f"stream: {reps} x corpus = {reps * per_rep} events (+ AMI responses), {size / 1e6:.0f} MB")
 
     t = time.perf_counter()
     parsed = run_panoramisk_bare(chunks)
@@ -103,8 +103,8 @@ def main() -> None:
 
     one_events, one_rss = measure_memory(reps)
     four_events, four_rss = measure_memory(4 * reps)
-    print(f"peak RSS 1x ({one_events} events): {one_rss / 1024:.0f} MiB")
-    print(f"peak RSS 4x ({four_events} events): {four_rss / 1024:.0f} MiB")
+    print(f"peak RSS 1x ({one_events} messages): {one_rss / 1024:.0f} MiB")
+    print(f"peak RSS 4x ({four_events} messages): {four_rss / 1024:.0f} MiB")
     print(f"memory ratio 4x/1x: {four_rss / one_rss:.2f}  (target ~1.0: flat)")
 
 

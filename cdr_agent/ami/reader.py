@@ -6,9 +6,10 @@ It exists because panoramisk's parser decodes each TCP chunk separately with err
 without ': ' (see NOTES.md). Here the stream is split on bytes, each message is decoded once,
 nothing raises, and every defect is counted in `stats` instead of being logged line by line.
 
-Speed matters (the whole pipeline must beat panoramisk): a feed is framed with bytes.rfind /
-bytes.split over the whole buffer, and headers are parsed by one tight str.partition loop; the
-rare odd cases (no colon, repeated key, 'Key:Value', banner) fall to a slower exact path.
+Speed matters (the whole pipeline must beat panoramisk): a feed is framed with bytes.split over
+the whole buffer, and headers are parsed by one tight str.partition loop; the rare odd cases
+(no colon, repeated key, 'Key:Value', banner) fall to a slower exact path. Framing is leftmost-
+first on the byte stream, so any chunking of the same bytes gives the same events and counters.
 """
 from __future__ import annotations
 
@@ -22,28 +23,40 @@ from .stats import ReaderStats
 __all__ = ["AmiReader", "read_file", "BANNER_PREFIX"]
 
 BANNER_PREFIX = "Asterisk Call Manager/"
-_BLANK_LINE = re.compile(rb"\r?\n\r?\n")  # message separator when a chunk mixes LF and CRLF
-_KEEP = 2  # bytes kept while discarding: a separator (2-3 bytes) may straddle two feeds
-_SLICE = 64 * 1024  # big feeds are parsed in slices this size: measured faster (cache)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")  # message separator when LF and CRLF are mixed
+_KEEP = 3  # a blank line is 2-4 bytes: its first 3 may be in the buffer before the rest arrives
+_SLICE = 64 * 1024  # big feeds are parsed in slices this size: measured faster (CPU caches)
 _isfinite = math.isfinite
 
 Buffer = Union[bytes, bytearray]
 
 
-def _last_separator_end(buf: Buffer, start: int) -> int:
-    """Offset just past the last blank line in buf[start:], or -1."""
-    i = buf.rfind(b"\n\n", start)
-    j = buf.rfind(b"\n\r\n", start)
-    return max(i + 2 if i >= 0 else -1, j + 3 if j >= 0 else -1)
+def _has_separator(buf: Buffer, start: int) -> bool:
+    return buf.rfind(b"\n\n", start) >= 0 or buf.rfind(b"\n\r\n", start) >= 0
 
 
 def _first_separator_end(buf: Buffer) -> int:
-    """Offset just past the first blank line in buf, or -1."""
+    """Offset just past the first blank line in buf (as _BLANK_LINE would match it), or -1."""
     i = buf.find(b"\n\n")
     j = buf.find(b"\n\r\n")
     if i < 0:
         return j + 3 if j >= 0 else -1
     return i + 2 if j < 0 or i < j else j + 3
+
+
+def _split(buf: Buffer) -> tuple[list, str, bool]:
+    """Split on blank lines -> (pieces, line separator, mixed); the last piece is incomplete.
+
+    Pure CRLF and pure LF buffers use bytes.split; mixed ones the equivalent regex. All three
+    split leftmost-first, so the framing is the same whatever the chunking of the stream.
+    """
+    n_lf = buf.count(b"\n")
+    n_crlf = buf.count(b"\r\n")
+    if n_crlf == n_lf:
+        return buf.split(b"\r\n\r\n"), "\r\n", False
+    if not n_crlf:
+        return buf.split(b"\n\n"), "\n", False
+    return _BLANK_LINE.split(buf), "\n", True
 
 
 class AmiReader:
@@ -61,7 +74,7 @@ class AmiReader:
         self.banner: Optional[str] = None
         self._log = log
         self._pending = bytearray()  # start of a message whose blank line has not arrived yet
-        self._scanned = 0  # _pending[:_scanned] is known to hold no blank line
+        self._scanned = 0  # _pending[:_scanned] was searched: no blank line there
         self._discarding = False  # inside an oversize message: drop bytes up to the next blank line
 
     @property
@@ -86,8 +99,8 @@ class AmiReader:
     def _feed(self, data: bytes) -> list[Event]:
         if self._discarding:
             data = self._skip_oversize(data)
-        if not data:
-            return []
+            if not data:
+                return []
         pending = self._pending
         if pending:
             pending += data
@@ -95,20 +108,17 @@ class AmiReader:
             start = max(0, self._scanned - _KEEP)
         else:
             buf, start = data, 0
-        end = _last_separator_end(buf, start)
-        if end < 0:
+        if not _has_separator(buf, start):  # no message completed: just keep the bytes
             if buf is data:
                 self._pending = bytearray(data)
             self._scanned = len(buf)
             self._check_pending_size()
             return []
-        chunk = buf[:end]
-        if buf is pending:
-            del pending[:end]
-        else:
-            self._pending = bytearray(data[end:])
-        self._scanned = len(self._pending)
-        events = self._parse_chunk(chunk)
+        raws, eol, mixed = _split(buf)
+        tail = raws.pop()
+        self._pending = bytearray(tail)
+        self._scanned = len(tail)
+        events = self._parse(raws, eol, mixed)
         self._check_pending_size()
         return events
 
@@ -119,12 +129,13 @@ class AmiReader:
         body = bytes(pending).rstrip(b"\r\n")
         if discarding or not body.strip():
             return []
-        return self._parse_chunk(body + (b"\r\n\r\n" if b"\r\n" in body else b"\n\n"))
+        raws, eol, mixed = _split(body + (b"\r\n\r\n" if b"\r\n" in body else b"\n\n"))
+        return self._parse(raws[:-1], eol, mixed)
 
     # -- framing -------------------------------------------------------------------------
 
     def _check_pending_size(self) -> None:
-        # + _KEEP: the pending bytes may end with the first bytes of the blank line
+        # + _KEEP: the buffered bytes may end with the start of the blank line
         if len(self._pending) > self.max_message_bytes + _KEEP:
             self._oversize(len(self._pending))
             self._pending = bytearray(self._pending[-_KEEP:])
@@ -140,19 +151,8 @@ class AmiReader:
         self._pending, self._scanned, self._discarding = bytearray(), 0, False
         return buf[end:]
 
-    def _parse_chunk(self, chunk: Buffer) -> list[Event]:
-        """Parse complete messages; `chunk` ends just after a blank line."""
-        n_lf = chunk.count(b"\n")
-        n_crlf = chunk.count(b"\r\n")
-        mixed = False
-        if n_crlf == n_lf:
-            raws, eol = chunk.split(b"\r\n\r\n"), "\r\n"
-        elif not n_crlf:
-            raws, eol = chunk.split(b"\n\n"), "\n"
-        else:
-            raws, eol, mixed = _BLANK_LINE.split(chunk), "\n", True
-        del raws[-1]  # empty, or leftover CR/LF of the final separator
-
+    def _parse(self, raws: list, eol: str, mixed: bool) -> list[Event]:
+        """Complete messages (bytes without their blank line) -> Events."""
         events: list[Event] = []
         append = events.append
         server = self.server

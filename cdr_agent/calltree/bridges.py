@@ -5,7 +5,7 @@ from typing import Optional
 
 from ..ami.event import Event
 from .model import Attempt, Conference, ConferenceMember, Transfer
-from .state import Bridge, BuildState, Consultation, LegState
+from .state import Bridge, BuildState, Consultation, LegState, mark_up
 
 
 def on_bridge_enter(b: BuildState, ev: Event) -> None:
@@ -13,6 +13,7 @@ def on_bridge_enter(b: BuildState, ev: Event) -> None:
     if st is None or bridge is None:
         b.skip("BridgeEnter without channel or bridge")
         return
+    mark_up(st, ev)  # a bridged channel is answered, even where Newstate is filtered out
     b.leave_bridge(st)
     st.bridge = bridge.bridge_id
     bridge.members.append(st)
@@ -128,7 +129,7 @@ def on_attended_transfer(b: BuildState, ev: Event) -> None:
                 transferer_leg=orig.leg.leg_id if orig else None,
                 transferee_leg=transferee.leg.leg_id if transferee else None,
                 at=ev.time,
-                target_leg=target.leg.leg_id if target else None,
+                target_leg=reached_through(b, target) if target else None,
                 target_exten=target.leg.exten if target else None,
                 target_context=target.leg.context if target else None,
                 completed=success,
@@ -139,9 +140,8 @@ def on_attended_transfer(b: BuildState, ev: Event) -> None:
                 if attempt.from_leg == second.leg.leg_id:
                     attempt.via = "transfer"
             b.merge(second.call, into=transferee.call)
-    if not success or target is None or transferee is None:
+    if not success or transfer.target_leg is None or transferee is None:
         return
-    transfer.target_leg = reached_through(b, target)  # (again: the consultation case did it)
     attempt = transferee.call.add_attempt(
         Attempt(0, transferee.leg.leg_id, transfer.target_leg, None, "transfer", ev.time)
     )

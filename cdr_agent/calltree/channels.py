@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from ..ami.event import Event
-from .dials import close, end_unanswered, outcome_from_cause
+from .dials import end_unanswered, outcome_from_cause
 from .queues import settle
-from .state import BuildState, LegState, party
+from .state import BuildState, LegState, mark_up, party
 
 # Dialplan applications that wait for the caller's digits: where an IVR is.
 IVR_APPS = frozenset({"Read", "Background", "BackGround", "WaitExten"})
@@ -17,18 +17,13 @@ def on_newchannel(b: BuildState, ev: Event) -> None:
     if b.add_leg(ev) is None:
         b.skip("Newchannel without Uniqueid")
         return
-    _mark_up(b.leg(ev, create=False), ev)
+    mark_up(b.leg(ev, create=False), ev)
 
 
 def on_newstate(b: BuildState, ev: Event) -> None:
     st = b.leg(ev)
     if st is not None:
-        _mark_up(st, ev)
-
-
-def _mark_up(st: LegState, ev: Event) -> None:
-    if ev.headers.get("ChannelStateDesc") == "Up" and st.leg.answered_at is None:
-        st.leg.answered_at = ev.time
+        mark_up(st, ev)
 
 
 def on_new_callerid(b: BuildState, ev: Event) -> None:
@@ -54,13 +49,14 @@ def on_newexten(b: BuildState, ev: Event) -> None:
     left when the channel moves to another extension."""
     h = ev.headers
     app = h.get("Application")
-    st = None
     if app in IVR_APPS:
         st = b.leg(ev)
-        if st is not None and st.ivr is None:
+        if st is None:
+            return
+        if st.ivr is None:
             st.ivr = st.call.add_app("ivr", h.get("Exten"), st, ev.time)
             st.ivr.data["context"] = h.get("Context") or ""
-        if st is not None and app == "Read":
+        if app == "Read":  # Read(variable,...): the caller's choice arrives as a VarSet of it
             st.ivr.data["variable"] = (h.get("AppData") or "").split(",", 1)[0]
         return
     st = b.leg(ev, create=False)
@@ -97,6 +93,7 @@ def on_hangup(b: BuildState, ev: Event) -> None:
     leg = st.leg
     if leg.ended_at is not None:
         return
+    mark_up(st, ev)  # answered at some point, if nothing said so before (filtered stream)
     leg.ended_at = ev.time
     cause = ev.headers.get("Cause", "")
     leg.hangup_cause = int(cause) if cause.isdigit() else None
@@ -107,7 +104,6 @@ def on_hangup(b: BuildState, ev: Event) -> None:
         end_unanswered(caller, rang, outcome_from_cause(leg.hangup_cause), ev.time)
     for attempt in list(st.open_attempts):  # caller gone while its attempts ring
         end_unanswered(st, attempt, "CANCEL", ev.time)
-        close(st, attempt, ev.time)
     for leg_id in (leg.leg_id, leg.local_peer):
         for attempt in b.talking.pop(leg_id, ()):
             if attempt.ended_at is None:

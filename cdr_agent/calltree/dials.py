@@ -5,7 +5,7 @@ from typing import Optional
 
 from ..ami.event import Event
 from .model import Attempt
-from .state import BuildState, LegState
+from .state import BuildState, LegState, answered
 
 # Hangup causes -> DIALSTATUS, for a ringing leg that vanished without a DialEnd.
 _CAUSE_OUTCOME = {17: "BUSY", 18: "NOANSWER", 19: "NOANSWER", 21: "CHANUNAVAIL", 34: "CONGESTION", 1: "CHANUNAVAIL"}
@@ -35,26 +35,16 @@ def open_attempt(
 ) -> Attempt:
     party, hop = party_behind(caller)
     rang = hop.peer.dialled_by if hop is not None and hop.peer is not None else None
-    app = None
-    if via is None:
+    app_id = None
+    if via == "queue" or (via is None and caller.queue is not None):
+        via, app_id = "queue", caller.queue.app.app_id if caller.queue is not None else None
+    elif via is None:
         if caller.pending_transfer is not None or (caller.peer is not None and caller.peer.consult_of is not None):
             via = "transfer"
-        elif caller.queue is not None:
-            via, app = "queue", caller.queue.app
         elif rang is not None and rang.via != "originate":
-            via = rang.via  # the Local hop goes on with the attempt that rang it
+            via, app_id = rang.via, rang.app_id  # the Local hop goes on with the attempt that rang it
         else:
-            via = "dial"
-            siblings = [a for a in caller.open_attempts if a.via in ("dial", "ringgroup")]
-            if siblings:
-                via = "ringgroup"
-                if caller.ringgroup is None:
-                    caller.ringgroup = caller.call.add_app("ringgroup", ev.headers.get("Exten"), caller, siblings[0].began_at)
-                for sibling in siblings:
-                    sibling.via, sibling.app_id = "ringgroup", caller.ringgroup.app_id
-                app = caller.ringgroup
-    elif via == "queue" and caller.queue is not None:
-        app = caller.queue.app
+            via, app_id = _dial_or_ringgroup(caller, ev)
     attempt = Attempt(
         seq=0,
         from_leg=party.leg.leg_id,
@@ -62,7 +52,7 @@ def open_attempt(
         dialstring=ev.headers.get("DialString"),
         via=via,
         began_at=ev.time,
-        app_id=app.app_id if app is not None else (rang.app_id if rang is not None and via == rang.via else None),
+        app_id=app_id,
         hop_leg=hop.leg.leg_id if hop is not None else None,
     )
     caller.call.add_attempt(attempt)
@@ -72,6 +62,19 @@ def open_attempt(
     if transfer is not None and transfer.target_leg is None:
         transfer.target_leg = dest.leg.leg_id
     return attempt
+
+
+def _dial_or_ringgroup(caller: LegState, ev: Event) -> tuple[str, Optional[str]]:
+    """A second destination rung while the first still rings is one Dial() with several
+    destinations: a ring group, whose siblings are re-labelled."""
+    siblings = [a for a in caller.open_attempts if a.via in ("dial", "ringgroup")]
+    if not siblings:
+        return "dial", None
+    if caller.ringgroup is None:
+        caller.ringgroup = caller.call.add_app("ringgroup", ev.headers.get("Exten"), caller, siblings[0].began_at)
+    for sibling in siblings:
+        sibling.via, sibling.app_id = "ringgroup", caller.ringgroup.app_id
+    return "ringgroup", caller.ringgroup.app_id
 
 
 def find_open(caller: LegState, dest: LegState) -> Optional[Attempt]:
@@ -143,6 +146,7 @@ def on_dial_end(b: BuildState, ev: Event) -> None:
         return  # app_queue sends NOANSWER then CANCEL for one ring: the first one is the truth
     status = ev.headers.get("DialStatus") or "UNKNOWN"
     if status == "ANSWER":
+        answered(dest, ev.time)  # where Newstate is filtered out
         answer(b, attempt, ev.time)
         if caller is not None:
             close(caller, attempt, ev.time)

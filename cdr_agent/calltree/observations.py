@@ -84,7 +84,7 @@ def _agi_only(b: BuildState, st: LegState, obs: Observation) -> None:
         return  # the h extension repeats the DIALSTATUS already recorded after Dial()
     peer_name = v.get("DIALEDPEERNAME", "")
     peer = None
-    if peer_name:
+    if peer_name:  # AGI does not see the peer's uniqueid: key it by who dialled it and its name
         peer = _leg(b, obs, f"{obs.uniqueid}>{peer_name}", peer_name, st.call.call.linkedids[0] if st.call.call.linkedids else None)
         if peer is not None:
             peer.from_ami = False

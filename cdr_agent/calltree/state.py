@@ -24,6 +24,19 @@ def make_id(kind: str, server: str, uniqueid: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{kind}\x1f{server}\x1f{uniqueid}"))
 
 
+def mark_up(st: Optional["LegState"], ev: Event) -> None:
+    """Note when a channel was first seen answered (its snapshot says Up)."""
+    if st is not None and st.leg.answered_at is None and ev.headers.get("ChannelStateDesc") == "Up":
+        answered(st, ev.time)
+
+
+def answered(st: "LegState", at: Optional[float]) -> None:
+    """A channel answered; the two halves of a Local channel answer together."""
+    for half in (st, st.peer):
+        if half is not None and half.leg.answered_at is None:
+            half.leg.answered_at = at
+
+
 def describe(call: Call) -> None:
     """Fill the call's origin: the first leg that runs dialplan for its party (for a Local
     pair the `;2` half; the `;1` half's caller id follows connected-line updates)."""
@@ -255,6 +268,7 @@ class BuildState:
         ended = [leg.ended_at for leg in call.legs if leg.ended_at is not None]
         call.ended_at = max(ended) if ended else None
         answered = [a.answered_at for a in call.attempts if a.answered_at is not None and a.via != "originate"]
+        answered += [app.entered_at for app in call.apps if app.app == "conference" and app.entered_at is not None]
         call.answered_at = min(answered) if answered else None
         if call.status != INCOMPLETE:
             call.status = COMPLETE
