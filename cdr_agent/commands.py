@@ -1,43 +1,71 @@
-"""What each `cdr-agent` sub-command does (argument parsing lives in cli.py)."""
+"""The call-tree sub-commands: replay, calls, show, export."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from pathlib import Path
 
-import structlog
-
-from .render import render_call, render_listing
-from .replay import Ingest, replay_path
-from .store import queries
-from .store.writer import CallWriter, open_engine
-
-log = structlog.get_logger("cdr_agent")
+from .cli import add_db, when
 
 
-def run(args: argparse.Namespace) -> int:
-    return COMMANDS[args.command](args)
+def register(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("replay", help="build and store the calls of recorded AMI streams")
+    r.add_argument("paths", nargs="+", type=Path, help="trace folder(s) or raw AMI capture file(s)")
+    r.add_argument("--server", default="default", help="server name for a single stream (default: default)")
+    add_db(r)
+    r.set_defaults(run=replay)
+
+    c = sub.add_parser("calls", help="one line per stored call")
+    add_db(c)
+    c.add_argument("--since", type=when)
+    c.add_argument("--until", type=when)
+    c.add_argument("--number", help="calls where this number is a party")
+    c.add_argument("--limit", type=int)
+    c.set_defaults(run=calls)
+
+    s = sub.add_parser("show", help="one call as a readable tree (or --json)")
+    s.add_argument("call_id", help="a call id, or a unique prefix of one")
+    add_db(s)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=show)
+
+    e = sub.add_parser("export", help="all calls, one JSON document per line")
+    add_db(e)
+    e.add_argument("--json", action="store_true", required=True, help="JSON lines (the only format)")
+    e.add_argument("--since", type=when)
+    e.add_argument("--until", type=when)
+    e.set_defaults(run=export)
 
 
 def replay(args: argparse.Namespace) -> int:
-    engine = open_engine(args.db)
-    ingest = Ingest(CallWriter(engine))
+    import structlog
+
+    from .replay import Ingest, replay_path
+    from .store.writer import CallWriter, open_engine
+
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(f"cdr-agent: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 2
+    ingest = Ingest(CallWriter(open_engine(args.db)))
     for path in args.paths:
-        if not path.exists():
-            print(f"cdr-agent: no such file or folder: {path}", file=sys.stderr)
-            return 2
         replay_path(ingest, path, args.server)
     ingest.close()
     s = ingest.stats
-    log.info("replayed", events=s.events, agi_observations=s.observations, calls_finished=s.calls_finished,
-             calls_in_progress=s.calls_open, skipped=s.skipped, failed=s.failures, reader=s.reader)
+    structlog.get_logger("cdr_agent").info(
+        "replayed", events=s.events, agi_observations=s.observations, calls_finished=s.calls_finished,
+        calls_in_progress=s.calls_open, skipped=s.skipped, failed=s.failures, reader=s.reader)
     print(f"{s.events} events, {s.observations} AGI observations -> {s.calls_finished} calls stored"
           f" ({s.calls_open} still in progress) in {args.db}")
     return 0
 
 
 def calls(args: argparse.Namespace) -> int:
+    from .render import render_listing
+    from .store import queries
+    from .store.writer import open_engine
+
     rows = queries.list_calls(open_engine(args.db), since=args.since, until=args.until,
                               number=args.number, limit=args.limit)
     print(render_listing(rows))
@@ -45,8 +73,11 @@ def calls(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    engine = open_engine(args.db)
-    doc = queries.load_document(engine, args.call_id)
+    from .render import render_call
+    from .store import queries
+    from .store.writer import open_engine
+
+    doc = queries.load_document(open_engine(args.db), args.call_id)
     if doc is None:
         print(f"cdr-agent: no call {args.call_id!r} (or the prefix is not unique)", file=sys.stderr)
         return 1
@@ -55,10 +86,10 @@ def show(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
+    from .store import queries
+    from .store.writer import open_engine
+
     out = sys.stdout
     for doc in queries.iter_documents(open_engine(args.db), since=args.since, until=args.until):
         out.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
     return 0
-
-
-COMMANDS: dict[str, Any] = {"replay": replay, "calls": calls, "show": show, "export": export}
