@@ -109,3 +109,50 @@ def test_eventfiltered_stream_gives_the_same_tree(name: str) -> None:
     full, cut = _build(data), _build(_filtered(data))
     assert len(cut) == len(full)
     assert [_shape(d) for d in cut] == [_shape(d) for d in full]
+
+
+AGENT_HOP_1 = ("Local/301@agents-00000001;1", "pbx1-1795000001.4")
+AGENT_HOP_2 = ("Local/301@agents-00000001;2", "pbx1-1795000001.5")
+AGENT = ("PJSIP/agent1-00000004", "pbx1-1795000001.6")
+QUEUE = {"Queue": "support", "Interface": "Local/301@agents/n", "MemberName": "M1"}
+
+QUEUE_WITH_LOCAL_MEMBER = [
+    {"Event": "Newchannel", **_chan(*ALICE, 0, num="100", Exten="600")},
+    {"Event": "QueueCallerJoin", **_chan(*ALICE, 0.5, "Up", num="100", Exten="600"), "Queue": "support", "Position": "1"},
+    {"Event": "Newchannel", **_chan(*AGENT_HOP_1, 0.6, "Down", Exten="301")},
+    {"Event": "Newchannel", **_chan(*AGENT_HOP_2, 0.6, Exten="301")},
+    {**_dial("AgentCalled", ALICE, AGENT_HOP_1, 0.6), **QUEUE},
+    _dial("DialBegin", ALICE, AGENT_HOP_1, 0.6, DialString="Local/301@agents/n"),
+    {"Event": "Newchannel", **_chan(*AGENT, 0.7, "Down", num="301")},
+    _dial("DialBegin", AGENT_HOP_2, AGENT, 0.7, DialString="agent1"),
+    _dial("DialEnd", AGENT_HOP_2, AGENT, 3.0, DialStatus="ANSWER"),
+    _dial("DialEnd", ALICE, AGENT_HOP_1, 3.0, DialStatus="ANSWER"),
+    {"Event": "QueueCallerLeave", **_chan(*ALICE, 3.0, "Up", num="100", Exten="600"), "Queue": "support", "Position": "1"},
+    {**_dial("AgentConnect", ALICE, AGENT_HOP_1, 3.0), **QUEUE, "HoldTime": "3", "RingTime": "2"},
+    {"Event": "BridgeEnter", **_chan(*AGENT_HOP_1, 3.0, "Up"), **BRIDGE},
+    {"Event": "BridgeEnter", **_chan(*ALICE, 3.0, "Up"), **BRIDGE},
+    {"Event": "BridgeEnter", **_chan(*AGENT_HOP_2, 3.0, "Up"), **BRIDGE2},
+    {"Event": "BridgeEnter", **_chan(*AGENT, 3.0, "Up"), **BRIDGE2},
+    # Local channel optimisation: the hop leaves, Alice and the agent talk on.
+    {"Event": "LocalOptimizationBegin", "Timestamp": f"{T0 + 3.5:.6f}", "LocalOneChannel": AGENT_HOP_1[0],
+     "LocalOneUniqueid": AGENT_HOP_1[1], "LocalTwoChannel": AGENT_HOP_2[0], "LocalTwoUniqueid": AGENT_HOP_2[1]},
+    {"Event": "BridgeLeave", **_chan(*AGENT_HOP_1, 3.6, "Up"), **BRIDGE},
+    {"Event": "BridgeLeave", **_chan(*AGENT, 3.6, "Up"), **BRIDGE2},
+    {"Event": "BridgeEnter", **_chan(*AGENT, 3.6, "Up"), **BRIDGE},
+    {"Event": "Hangup", **_chan(*AGENT_HOP_1, 3.6, "Up"), "Cause": "16"},
+    {"Event": "Hangup", **_chan(*AGENT_HOP_2, 3.6, "Up"), "Cause": "16"},
+    {"Event": "Hangup", **_chan(*ALICE, 20.0, "Up"), "Cause": "16"},
+    {"Event": "Hangup", **_chan(*AGENT, 20.0, "Up"), "Cause": "16"},
+]
+
+
+def test_queue_member_behind_an_optimised_local_channel_is_one_attempt() -> None:
+    [doc] = _build(_ami(QUEUE_WITH_LOCAL_MEMBER))
+    chan = {leg["leg_id"]: leg["channel"] for leg in doc["legs"]}
+    [attempt] = doc["attempts"]
+    assert (chan[attempt["from_leg"]], chan[attempt["to_leg"]], chan[attempt["hop_leg"]]) == (ALICE[0], AGENT[0], AGENT_HOP_2[0])
+    assert (attempt["via"], attempt["outcome"], attempt["agent"]) == ("queue", "ANSWER", "M1")
+    assert attempt["ring_s"] == 2.4 and attempt["talk_s"] == 17.0  # talk goes on after the hop is gone
+    [queue] = doc["apps"]
+    assert (queue["app"], queue["result"], attempt["app_id"]) == ("queue", "answered", queue["app_id"])
+    assert doc["status"] == "complete" and len(doc["legs"]) == 4

@@ -35,6 +35,13 @@ def open_attempt(
 ) -> Attempt:
     party, hop = party_behind(caller)
     rang = hop.peer.dialled_by if hop is not None and hop.peer is not None else None
+    if via is None and rang is not None and rang.via != "originate" and rang.hop_leg is None and rang.outcome is None:
+        # A Local hop (queue member, follow-me) dials on: the attempt that rang its ;1 half
+        # now rings what the ;2 half dials, and keeps the hop in view. One ring, one attempt.
+        rang.to_leg, rang.hop_leg = dest.leg.leg_id, hop.leg.leg_id
+        caller.open_attempts.append(rang)
+        dest.dialled_by = rang
+        return rang
     app_id = None
     if via == "queue" or (via is None and caller.queue is not None):
         via, app_id = "queue", caller.queue.app.app_id if caller.queue is not None else None
@@ -78,8 +85,10 @@ def _dial_or_ringgroup(caller: LegState, ev: Event) -> tuple[str, Optional[str]]
 
 
 def find_open(caller: LegState, dest: LegState) -> Optional[Attempt]:
+    """The ringing attempt from `caller` to `dest` (or to the Local hop `dest` leads to)."""
+    hop = dest.peer.leg.leg_id if dest.peer is not None else None
     for attempt in caller.open_attempts:
-        if attempt.to_leg == dest.leg.leg_id:
+        if attempt.to_leg == dest.leg.leg_id or (hop is not None and attempt.hop_leg == hop):
             return attempt
     return None
 

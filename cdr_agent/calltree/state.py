@@ -163,8 +163,9 @@ class BuildState:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def talk(self, attempt: Attempt) -> None:
-        """Register an answered attempt so the first hang-up of either party ends it."""
-        for leg_id in {attempt.from_leg, attempt.to_leg, attempt.hop_leg} - {None}:
+        """Register an answered attempt so the first hang-up of either party ends it (not of
+        the Local hop between them: an optimised-away hop hangs up while they talk on)."""
+        for leg_id in {attempt.from_leg, attempt.to_leg} - {None}:
             self.talking.setdefault(leg_id, []).append(attempt)
 
     # ---- legs and calls -------------------------------------------------------------
