@@ -109,3 +109,16 @@ def test_stream_without_timestamps_builds_the_same_tree() -> None:
     assert [(t.kind, t.completed, t.target_leg) for t in without.transfers] == [
         (t.kind, t.completed, t.target_leg) for t in with_time.transfers]
     assert without.started_at is None and without.status == "complete"
+
+
+def test_two_servers_share_one_database(db_url) -> None:
+    engine = open_engine(db_url)
+    ingest = Ingest(CallWriter(engine))
+    replay_path(ingest, TRACES / "20_two_servers", "ignored")
+    ingest.close()
+    rows = queries.list_calls(engine)
+    assert sorted(r["server"] for r in rows) == ["server_a", "server_b"]
+    docs = [queries.load_document(engine, r["call_id"]) for r in rows]
+    uniqueids = [sorted(leg["uniqueid"] for leg in d["legs"]) for d in docs]
+    assert uniqueids[0] == uniqueids[1]  # same Asterisk ids on both servers...
+    assert not {l["leg_id"] for l in docs[0]["legs"]} & {l["leg_id"] for l in docs[1]["legs"]}  # ...not ours
