@@ -13,7 +13,8 @@ from .logs import configure_logging
 DEFAULT_DB = "sqlite:///cdr.sqlite"
 
 # Modules with a `register(subparsers)` function, in help order.
-AREAS = ("cdr_agent.commands",)
+AREAS = ("cdr_agent.commands", "cdr_agent.daemon.cli", "cdr_agent.agi.cli", "cdr_agent.stats.cli",
+         "cdr_agent.callgen.cli")
 
 
 def when(text: str) -> float:

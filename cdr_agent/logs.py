@@ -7,6 +7,11 @@ import sys
 import structlog
 
 
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    # Looked up at each use, not bound once: tests (and daemons) may swap sys.stderr.
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     structlog.configure(
         processors=[
@@ -15,5 +20,6 @@ def configure_logging(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
+        cache_logger_on_first_use=False,
     )

@@ -11,12 +11,13 @@ from dataclasses import asdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Protocol
 
 import structlog
 
 from .agi.observation import Observation
 from .ami.event import Event
+from .ami.journal import is_journal
 from .ami.reader import AmiReader
 from .calltree.builder import CallTreeBuilder
 from .calltree.model import Call
@@ -40,13 +41,25 @@ class IngestStats:
     reader: dict[str, int] = field(default_factory=dict)
 
 
+class EventSink(Protocol):
+    """Sees every event the builder sees, for what is not part of a call tree (agent
+    presence); flushed whenever the calls are."""
+
+    def feed(self, event: Event) -> None: ...
+
+    def flush(self) -> None: ...
+
+
 class Ingest:
     """Builder + writer for one run: finished calls are written in batches, calls still
     open at the end are written as in progress."""
 
-    def __init__(self, writer: Optional[CallWriter], agi_user_keys: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, writer: Optional[CallWriter], agi_user_keys: tuple[str, ...] = (), sink: Optional[EventSink] = None
+    ) -> None:
         self.builder = CallTreeBuilder()
         self.writer = writer
+        self.sink = sink
         self.agi_user_keys = agi_user_keys
         self.pending: list[Call] = []
         self.finished: list[Call] = []  # kept only when there is no writer (tests, tools)
@@ -54,15 +67,18 @@ class Ingest:
 
     def events(self, events: Iterable[Event], agi: Optional[dict[int, dict]] = None) -> None:
         feed = self.builder.feed
+        sink = self.sink.feed if self.sink is not None else None
         for event in events:
             self.stats.events += 1
+            if sink is not None:
+                sink(event)
             if agi is not None and event.name == "UserEvent" and event.headers.get("UserEvent") == AGI_MARKER:
                 line = agi.get(_int(event.headers.get("Seq")))
                 if line is not None:
                     self.observe(line, event)
             done = feed(event)
             if done:
-                self._done(done)
+                self.add_finished(done)
 
     def observe(self, line: dict, marker: Event) -> None:
         obs = Observation.from_agi(
@@ -72,10 +88,14 @@ class Ingest:
             marker.time if marker.time is not None else line.get("ts"),
             self.agi_user_keys,
         )
-        self.stats.observations += 1
-        self._done(self.builder.observe(obs))
+        self.observation(obs)
 
-    def _done(self, calls: list[Call]) -> None:
+    def observation(self, obs: Observation) -> None:
+        self.stats.observations += 1
+        self.add_finished(self.builder.observe(obs))
+
+    def add_finished(self, calls: list[Call]) -> None:
+        """Calls the builder finished (from events, observations, or the daemon's resyncs)."""
         if not calls:
             return
         self.stats.calls_finished += len(calls)
@@ -94,6 +114,8 @@ class Ingest:
             if self.pending:
                 self.writer.write(self.pending)
         self.pending = []
+        if self.sink is not None:
+            self.sink.flush()
 
     def close(self) -> list[Call]:
         """End of input: write what finished and what is still open (as in progress)."""
@@ -151,6 +173,10 @@ def streams(path: Path, server: str) -> list[tuple[str, Path, Optional[Path]]]:
 
 
 def replay_path(ingest: Ingest, path: Path, server: str) -> int:
+    if is_journal(path):  # the daemon's capture journal: servers are named in it
+        from .daemon.feed import replay_journal
+
+        return replay_journal(ingest, path)
     found = streams(path, server)
     for name, ami, agi in found:
         ingest.events(read_events(file_chunks(ami), name, ingest.stats), load_agi(agi) if agi else None)

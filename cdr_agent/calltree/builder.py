@@ -6,11 +6,12 @@ always yields the same trees (and the same ids).
 """
 from __future__ import annotations
 
-from typing import Callable
+from functools import partial
+from typing import Callable, Optional
 
 from ..agi.observation import Observation
 from ..ami.event import Event
-from . import bridges, channels, dials, parking, queues
+from . import bridges, channels, dials, parking, queues, resync
 from .model import Call
 from .observations import observe
 from .state import BuildState, describe
@@ -66,6 +67,23 @@ class CallTreeBuilder:
 
     def observe(self, observation: Observation) -> list[Call]:
         self._run("AgiObservation", observe, self.state, observation)
+        return self._take_finished()
+
+    def gap(self, server: str) -> set[tuple[str, str]]:
+        """The AMI stream of `server` broke: flag its open calls; returns their live legs."""
+        return resync.mark_gap(self.state, server)
+
+    def channel_list(
+        self, server: str, channels: list[Event], now: Optional[float], before: Optional[set[tuple[str, str]]] = None
+    ) -> list[Call]:
+        """Asterisk's channel list (CoreShowChannels), after a break or as a liveness audit."""
+        apply = partial(resync.apply_channel_list, channels=channels, now=now, before=before)
+        self._run("CoreShowChannels", apply, self.state, server)
+        return self._take_finished()
+
+    def close_stale(self, now: float, timeout: float) -> list[Call]:
+        """Close calls with no sign of life for `timeout` s (time passed in: the builder has no clock)."""
+        self._run("StaleSweep", partial(resync.close_stale, timeout=timeout), self.state, now)
         return self._take_finished()
 
     def open_calls(self) -> list[Call]:

@@ -116,4 +116,5 @@ def to_document(call: Call) -> dict[str, Any]:
             for a in call.apps
         ],
         "user_data": dict(call.user_data),
+        "flags": list(call.flags),
     }

@@ -15,6 +15,10 @@ COMPLETE = "complete"
 IN_PROGRESS = "in_progress"
 INCOMPLETE = "incomplete"
 
+# Call flags: why a stored call may lack events (set by calltree/resync.py, never guessed over).
+GAP = "gap"  # in progress while the AMI stream broke (link lost, AMI frozen, daemon restarted)
+STALE = "stale"  # closed after the hangup timeout: a Hangup never came
+
 
 @dataclass
 class Party:
@@ -144,3 +148,4 @@ class Call:
     conferences: list[Conference] = field(default_factory=list)
     apps: list[AppContext] = field(default_factory=list)
     user_data: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)  # GAP, STALE: see resync.py

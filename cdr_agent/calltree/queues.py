@@ -11,7 +11,7 @@ from .dials import answer, close, end_unanswered, find_open, open_attempt
 from .state import BuildState, CallState, QueueVisit
 
 # QUEUESTATUS (set by Queue() when it returns) -> our result word.
-_STATUS_RESULT = {
+STATUS_RESULT = {
     "TIMEOUT": "timeout",
     "FULL": "full",
     "JOINEMPTY": "joinempty",
@@ -105,8 +105,8 @@ def _settle_visit(call: CallState, visit: QueueVisit) -> None:
         return
     left = visit.abandoned_at or app.left_at
     gone = [t for t in (visit.leg.leg.ended_at, visit.leg.peer.leg.ended_at if visit.leg.peer else None) if t]
-    if visit.status in _STATUS_RESULT:
-        app.result = _STATUS_RESULT[visit.status]
+    if visit.status in STATUS_RESULT:
+        app.result = STATUS_RESULT[visit.status]
     elif left is not None and gone and min(gone) <= left + _SAME_MOMENT_S:
         app.result = "abandoned"
     elif left is None:

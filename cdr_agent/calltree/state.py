@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from ..ami.event import Event
 from .model import COMPLETE, INCOMPLETE, Attempt, AppContext, Call, Conference, Leg, Party, Transfer
@@ -76,6 +76,7 @@ class LegState:
     parked: Optional[AppContext] = None
     last_queue: Optional["QueueVisit"] = None
     from_ami: bool = True  # False for a leg known only from AGI observations
+    agi: Optional[Any] = None  # AGI-only bookkeeping (calltree.observations._AgiLeg)
 
     @property
     def is_local_one(self) -> bool:
@@ -114,6 +115,7 @@ class CallState:
     legs: dict[str, LegState] = field(default_factory=dict)  # leg_id -> state
     live: int = 0  # legs not hung up yet
     queues: list[QueueVisit] = field(default_factory=list)
+    seen_at: Optional[float] = None  # when a channel list last showed it alive (resync.py)
 
     def add_attempt(self, attempt: Attempt) -> Attempt:
         attempt.seq = len(self.call.attempts) + 1
@@ -158,6 +160,8 @@ class BuildState:
         self.finished: list[Call] = []
         self.dropped_call_ids: list[str] = []  # calls merged into another call
         self.skipped: dict[str, int] = {}
+        # Legs a resync found gone (their Hangup was missed): late events for them are ignored.
+        self.gone: dict[tuple[str, str], CallState] = {}
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -238,7 +242,7 @@ class BuildState:
         if not uniqueid:
             return None
         state = self.legs.get((ev.server, uniqueid))
-        if state is None and create:
+        if state is None and create and (ev.server, uniqueid) not in self.gone:
             state = self.add_leg(ev, prefix)
             if state is not None:
                 state.call.call.status = INCOMPLETE
@@ -314,5 +318,6 @@ class BuildState:
         starts = [t for t in (dst.call.started_at, src.call.started_at) if t is not None]
         dst.call.started_at = min(starts) if starts else None
         dst.call.user_data = {**src.call.user_data, **dst.call.user_data}
+        dst.call.flags += [flag for flag in src.call.flags if flag not in dst.call.flags]
         self.open_calls.pop(src.call.call_id, None)
         self.dropped_call_ids.append(src.call.call_id)

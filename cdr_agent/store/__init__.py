@@ -12,6 +12,8 @@ from .queries import (
     load_call,
     load_document,
 )
+from . import stats_tables  # noqa: F401  (puts the statistics tables on `metadata`)
+from . import agi_tables  # noqa: F401  (puts the AGI observations table on `metadata`)
 from .tables import metadata
 from .writer import DEFAULT_URL, CallWriter, open_engine
 

@@ -144,6 +144,7 @@ def _assemble(row: Row[Any], ch: dict[str, list[Row[Any]]]) -> tuple[Call, _Deri
         caller=Party(row.caller_num, row.caller_name),
         dialed=row.dialed,
         user_data=json.loads(row.user_data),
+        flags=json.loads(row.flags),
     )
     call.legs = [
         Leg(

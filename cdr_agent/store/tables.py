@@ -120,6 +120,7 @@ calls = Table(
     Column("caller_num", Text),  # Call.caller: who started the interaction
     Column("caller_name", Text),
     Column("dialed", Text),  # Call.dialed: what they dialled
+    Column("flags", JSON_TEXT, nullable=False),  # JSON list: Call.flags (gap, stale)
     Index("ix_calls_started_at", "started_at"),
     Index("ix_calls_server", "server"),
     Index("ix_calls_caller_num", "caller_num", mysql_length=_MYSQL_PREFIX),

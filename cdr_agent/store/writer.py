@@ -85,6 +85,7 @@ def call_rows(call: Call) -> dict[str, list[Row]]:
                 "caller_num": call.caller.num,
                 "caller_name": call.caller.name,
                 "dialed": call.dialed,
+                "flags": _json(list(call.flags)),
             }
         ],
         "legs": [

@@ -1,0 +1,1 @@
+"""The capture daemon: AMI (and FastAGI) in, journal, call trees, database out."""

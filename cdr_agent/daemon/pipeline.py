@@ -1,0 +1,273 @@
+"""Journal -> feed -> database, on a thread of its own: the AMI reading path only appends to
+the journal and never waits on the database (Asterisk drops a client that does not read).
+
+The pipeline follows the journal as it grows. Finished calls are written in batches; when the
+database is down it keeps retrying the same batch with backoff and reads no further, so memory
+stays flat while the journal grows, and it catches up when the database returns. A batch the
+database refuses as data (IntegrityError, DataError) is retried call by call; a call refused on
+its own is kept in `rejected.jsonl` beside the journal and counted, never silently dropped.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from typing import Any, Optional
+
+import structlog
+
+from ..ami.journal import JournalReader, JournalWriter, Position
+from ..calltree.document import to_document
+from ..calltree.model import Call
+from ..replay import Ingest
+from . import checkpoint
+from .config import DaemonConfig
+from .feed import JournalFeed, worth_logging
+
+log = structlog.get_logger("cdr_agent.daemon.pipeline")
+
+_READ_BYTES = 1 << 20  # journal bytes applied between looks at the outbox
+_LAG_SAMPLES = 2000
+_RETRY_MAX_S = 5.0
+
+
+class Pipeline(threading.Thread):
+    """The consumer side of the daemon. `snapshot` is a dict of figures for metrics, replaced
+    (never mutated) by the pipeline thread, so other threads can read it at any time."""
+
+    def __init__(self, config: DaemonConfig, journal: JournalWriter) -> None:
+        super().__init__(name="cdr-agent-pipeline", daemon=True)
+        self.config = config
+        self.journal = journal
+        self.directory = config.journal.directory
+        self.beat = time.monotonic()  # last sign of life, for the systemd watchdog
+        self.snapshot: dict[str, Any] = {}
+        self.lag: deque[float] = deque(maxlen=_LAG_SAMPLES)
+        self.stored = self.db_errors = self.rejected = 0
+        self.db_up: Optional[bool] = None
+        self.failed: Optional[BaseException] = None
+        self._stop_at: Optional[float] = None  # monotonic deadline once a stop is requested
+        self._outbox: list[Call] = []
+        self._dropped: list[str] = []
+        self._writer: Any = None
+        self.feed: Optional[JournalFeed] = None
+        self.pos = Position(0, 0)  # journal applied up to here
+        self._checkpointed: Optional[Position] = None
+        self._rates: deque[tuple[float, int]] = deque(maxlen=20)
+        self._wake = threading.Event()  # cuts a retry wait short when a stop is requested
+
+    # ---- control (other threads) ------------------------------------------------------
+
+    def request_stop(self, timeout: float) -> None:
+        """Finish what the journal holds, store it (giving the database `timeout` s), save a
+        checkpoint, and end. Call after the journal is closed for appends."""
+        self._stop_at = time.monotonic() + timeout
+        self._wake.set()
+
+    # ---- the thread -------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except BaseException as exc:  # noqa: BLE001 - reported to the supervisor (exit, restart)
+            self.failed = exc
+            log.exception("pipeline_failed")
+
+    def _run(self) -> None:
+        self.feed, self.pos = feed, pos = self._restore()
+        reader = JournalReader(self.directory)
+        last_flush = last_checkpoint = time.monotonic()
+        try:
+            while True:
+                self.beat = time.monotonic()
+                committed = self.journal.committed
+                batch, pos = reader.read(pos, committed, _READ_BYTES)
+                for record in batch:
+                    feed.apply(record)
+                self.pos = pos
+                self._collect(feed)
+                caught_up = not batch or pos >= committed
+                now = time.monotonic()
+                if self._outbox or self._dropped:
+                    if caught_up or len(self._outbox) >= self.config.batch_calls or now - last_flush >= self.config.flush_interval:
+                        if not self._store():
+                            break  # stopping and the database did not come back in time
+                        last_flush = now
+                due = now - last_checkpoint >= self.config.journal.checkpoint_interval and pos != self._checkpointed
+                if due and not self._outbox and not self._dropped:
+                    self._checkpoint(pos, feed)
+                    last_checkpoint = now
+                self._publish()
+                if caught_up:
+                    if self._stop_at is not None and self.journal.closed:
+                        break
+                    self.journal.wait(pos, self.config.flush_interval)
+            self._finish(feed, pos)
+        finally:
+            reader.close()
+            self._publish()
+
+    def _restore(self) -> tuple[JournalFeed, Position]:
+        saved = checkpoint.load(self.directory)
+        if saved is not None and saved.feed is not None:
+            log.info("resuming", position=str(saved.position), open_calls=len(saved.feed.ingest.builder.state.open_calls))
+            return saved.feed, saved.position
+        feed = JournalFeed(Ingest(writer=None), self.config.calls)
+        if saved is not None:
+            return feed, saved.position
+        first = JournalReader(self.directory).first()
+        return feed, first or Position(self.journal.first_segment, 0)
+
+    def _collect(self, feed: JournalFeed) -> None:
+        ingest = feed.ingest
+        if ingest.finished:
+            self._outbox += ingest.finished
+            ingest.finished = []
+        dropped = ingest.builder.take_dropped()
+        if dropped:
+            self._dropped += dropped
+
+    # ---- the database -----------------------------------------------------------------
+
+    def _store(self, calls: Optional[list[Call]] = None) -> bool:
+        """Write the outbox (or `calls`), retrying while the database is unavailable. False
+        only when a stop was requested and its deadline passed first."""
+        delay = 0.1
+        while True:
+            self.beat = time.monotonic()
+            try:
+                self._write(calls)
+                if self.db_up is False:
+                    log.info("database_back", errors_so_far=self.db_errors)
+                self.db_up = True
+                return True
+            except Exception as exc:  # noqa: BLE001 - the database is down: wait, keep the journal
+                self.db_errors += 1
+                self.db_up = False
+                if self._writer is not None and self._writer.engine is not None:
+                    self._writer.engine.dispose()  # a restarted server: drop dead pooled connections
+                if worth_logging(self.db_errors):
+                    log.error("database_unavailable", count=self.db_errors, retry_in_s=delay,
+                              error=f"{type(exc).__name__}: {str(exc)[:300]}")
+                self._publish()
+            if self._stop_at is not None:
+                left = self._stop_at - time.monotonic()
+                if left <= 0:
+                    log.error("stopping_with_calls_unstored", calls=len(self._outbox),
+                              note="they are in the journal and will be stored at the next start")
+                    return False
+                time.sleep(min(delay, left))
+            else:
+                self._wake.wait(delay)
+            delay = min(delay * 2, _RETRY_MAX_S)
+
+    def _write(self, calls: Optional[list[Call]]) -> None:
+        writer = self._open_writer()
+        if calls is not None:
+            writer.write(calls)
+            return
+        if self._dropped:
+            writer.delete(self._dropped)
+            self._dropped = []
+        size = self.config.batch_calls
+        while self._outbox:
+            batch = self._outbox[:size]
+            try:
+                writer.write(batch)
+            except Exception as exc:  # noqa: BLE001 - sorted out by _refused; outages go up
+                if not self._refused(exc):
+                    raise
+                batch = self._write_singly(writer, batch)
+            del self._outbox[:size]
+            self.stored += len(batch)
+            now = time.time()
+            self.lag.extend(now - c.ended_at for c in batch if c.ended_at is not None)
+
+    def _refused(self, exc: BaseException) -> bool:
+        """The database refuses the data (not: is unavailable). COPY on PostgreSQL raises the
+        driver's own exceptions, not SQLAlchemy's wrappers."""
+        from sqlalchemy.exc import DataError, IntegrityError
+
+        dbapi = self._writer.engine.dialect.dbapi if self._writer is not None else None
+        kinds: tuple[type, ...] = (IntegrityError, DataError)
+        if dbapi is not None:
+            kinds += (dbapi.IntegrityError, dbapi.DataError)
+        return isinstance(exc, kinds)
+
+    def _write_singly(self, writer: Any, batch: list[Call]) -> list[Call]:
+        """Write call by call; returns the calls written."""
+        written = []
+        for call in batch:
+            try:
+                writer.write([call])
+                written.append(call)
+            except Exception as exc:  # noqa: BLE001 - sorted out by _refused; outages go up
+                if not self._refused(exc):
+                    raise
+                self.rejected += 1
+                log.error("call_rejected_by_database", call_id=call.call_id, error=str(exc)[:300],
+                          kept_in=str(self.directory / "rejected.jsonl"))
+                with open(self.directory / "rejected.jsonl", "a", encoding="utf-8") as f:
+                    f.write(json.dumps({"error": str(exc)[:1000], "call": to_document(call)}, ensure_ascii=False) + "\n")
+        return written
+
+    def _open_writer(self) -> Any:
+        if self._writer is None:
+            from ..store.writer import CallWriter, open_engine
+
+            engine = open_engine(self.config.database)  # creates missing tables: needs the database
+            self._writer = CallWriter(engine)
+        return self._writer
+
+    # ---- checkpoints and the end ------------------------------------------------------
+
+    def _checkpoint(self, pos: Position, feed: JournalFeed) -> None:
+        try:
+            self.journal.sync()  # the checkpoint must never point past what is on disk
+            checkpoint.save(self.directory, pos, feed)
+            self._checkpointed = pos
+            deleted = self.journal.prune(pos.segment, self.config.journal.keep_bytes)
+            if deleted:
+                log.info("journal_pruned", segments=len(deleted), first=deleted[0], last=deleted[-1])
+        except Exception as exc:  # noqa: BLE001 - a failed checkpoint only lengthens the next recovery
+            log.error("checkpoint_failed", error=f"{type(exc).__name__}: {exc}")
+
+    def _finish(self, feed: JournalFeed, pos: Position) -> None:
+        """Stopping: calls still open are stored as in progress (a restart continues them)."""
+        still_open = feed.ingest.close()
+        feed.finish()
+        if self._outbox or self._dropped:
+            return  # the database is down: the journal and the last checkpoint keep everything
+        if still_open and not self._store(still_open):
+            return
+        self._checkpoint(pos, feed)
+        log.info("pipeline_stopped", position=str(pos), calls_stored=self.stored, in_progress=len(still_open))
+
+    def _publish(self) -> None:
+        feed, now = self.feed, time.monotonic()
+        if feed is None:
+            return
+        events = feed.ingest.stats.events
+        if not self._rates or now - self._rates[-1][0] >= 0.5:
+            self._rates.append((now, events))
+        first_t, first_events = self._rates[0]
+        builder = feed.ingest.builder
+        self.snapshot = {
+            "events": events,
+            "events_per_s": (events - first_events) / (now - first_t) if now > first_t else 0.0,
+            "records": feed.records,
+            "open_calls": len(builder.state.open_calls),
+            "calls_stored": self.stored,
+            "calls_waiting": len(self._outbox),
+            "rejected_calls": self.rejected,
+            "db_errors": self.db_errors,
+            "db_up": self.db_up,
+            "skipped_frames": feed.skipped_frames(),
+            "skipped_events": sum(builder.skipped.values()),
+            "failed_events": sum(builder.failures.values()) + feed.errors,
+            "gaps": feed.gaps,
+            "resyncs": feed.resyncs,
+            "observations": feed.ingest.stats.observations,
+            "position": self.pos,
+        }

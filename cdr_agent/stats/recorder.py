@@ -1,0 +1,68 @@
+"""Storing agent presence: the event sink that `replay.Ingest` feeds next to the builder.
+
+Sessions are upserted (delete + insert by session id) at every flush of the ingest, so an
+open session's `seen_at` follows the capture and a replay of the same stream writes the same
+rows.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.engine import Connection
+
+from ..ami.event import Event
+from ..store.stats_tables import stat_agent_sessions
+from ..store.tables import id_in
+from .presence import PresenceTracker, Session
+
+_CHUNK = 500
+
+
+class PresenceRecorder:
+    """Feeds a `PresenceTracker` and writes what changed when the ingest flushes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.tracker = PresenceTracker()
+
+    def feed(self, event: Event) -> None:
+        self.tracker.feed(event)
+
+    def flush(self) -> None:
+        write_sessions(self.engine, self.tracker.take())
+
+
+def _row(s: Session) -> dict[str, object]:
+    return {
+        "session_id": s.session_id, "server": s.server, "agent": s.agent, "queue": s.queue,
+        "kind": s.kind, "started_at": s.started_at, "ended_at": s.ended_at, "seen_at": s.seen_at,
+        "reason": s.reason,
+    }
+
+
+def write_sessions(engine: Engine, sessions: Sequence[Session]) -> int:
+    if not sessions:
+        return 0
+    rows = list({r["session_id"]: r for r in map(_row, sessions)}.values())
+    remove = delete(stat_agent_sessions).where(
+        id_in(stat_agent_sessions.c.session_id, engine.dialect.name)
+    )
+    with engine.begin() as conn:
+        for i in range(0, len(rows), _CHUNK):
+            chunk = rows[i:i + _CHUNK]
+            conn.execute(remove, {"ids": [r["session_id"] for r in chunk]})
+            conn.execute(stat_agent_sessions.insert(), chunk)
+    return len(rows)
+
+
+def load_sessions(conn: Connection, lo: float, hi: float) -> list[Session]:
+    """Sessions that overlap [lo, hi)."""
+    s = stat_agent_sessions.c
+    stmt = select(stat_agent_sessions).where(
+        s.started_at < hi, func.coalesce(s.ended_at, s.seen_at) > lo
+    )
+    return [
+        Session(r.server, r.agent, r.queue, r.kind, r.started_at, r.seen_at, r.ended_at, r.reason)
+        for r in conn.execute(stmt)
+    ]

@@ -1,0 +1,131 @@
+"""Reports: the manager's figures from hourly counters, and the `report` command."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cdr_agent.callgen.config import default_scenario
+from cdr_agent.callgen.stream import CallGenerator
+from cdr_agent.cli import main
+from cdr_agent.stats.report import agent_figures, period_of, queue_figures, rollup
+from cdr_agent.store.writer import open_engine
+from test_callgen import store_and_fill
+
+T0 = 1795474800.0  # 2026-11-23 23:00 UTC = 2026-11-24 00:00 in Paris
+
+
+def test_queue_figures() -> None:
+    counters = {"offered": 10, "answered": 7, "abandoned": 2, "timeout": 1, "transferred": 1,
+                "answered_within_20": 6, "answered_wait_s": 70.0, "wait_s": 100.0, "wait_max_s": 31.5,
+                "talk_s": 1400.0, "full": 0}
+    f = queue_figures(counters, 20)
+    assert (f["abandon_rate"], f["service_level"], f["asa_s"], f["avg_wait_s"], f["aht_s"]) == (20.0, 60.0, 10.0, 10.0, 200.0)
+    assert (f["max_wait_s"], f["transferred"], f["timeout"], f["other"]) == (31.5, 1, 1, 0)
+    empty = queue_figures({}, 20)
+    assert empty["offered"] == 0 and empty["abandon_rate"] is None and empty["asa_s"] is None
+
+
+def test_agent_figures() -> None:
+    f = agent_figures({"answered": 4, "talk_s": 600.0, "login_s": 3600.0, "pause_s": 600.0, "ring_no_answer": 2})
+    assert (f["aht_s"], f["occupancy"], f["ring_no_answer"]) == (150.0, 20.0, 2)
+    assert agent_figures({})["occupancy"] is None
+
+
+def test_rollup_by_local_day_sums_counts_and_keeps_maxima() -> None:
+    rows = [
+        {"hour": T0 - 3600, "queue": "q", "offered": 2, "wait_max_s": 9.0},
+        {"hour": T0, "queue": "q", "offered": 3, "wait_max_s": 4.0},
+        {"hour": T0 + 3600, "queue": "q", "offered": 5, "wait_max_s": 7.0},
+    ]
+    days = rollup(rows, lambda r: r["queue"], period_of("day", ZoneInfo("Europe/Paris")))
+    assert {k: dict(v) for k, v in days.items()} == {
+        ("2026-11-23", "q"): {"offered": 2, "wait_max_s": 9.0},
+        ("2026-11-24", "q"): {"offered": 8, "wait_max_s": 7.0},
+    }
+    utc_days = rollup(rows, lambda r: r["queue"], period_of("day", ZoneInfo("UTC")))
+    assert sorted(p for p, _ in utc_days) == ["2026-11-23", "2026-11-24"]
+    assert period_of("hour", ZoneInfo("Europe/Paris"))(T0) == "2026-11-24 00:00"
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, CallGenerator]:
+    db = f"sqlite:///{tmp_path_factory.mktemp('report') / 'r.sqlite'}"
+    generator = CallGenerator(default_scenario(600, queues=3, agents=9, seed=11))
+    store_and_fill(generator, open_engine(db))
+    return db, generator
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_queue_report_totals_equal_the_truth(filled, capsys) -> None:
+    db, generator = filled
+    code, out, err = _run(capsys, "report", "queues", "--from", "2026-11-01", "--to", "2026-11-03", "--db", db, "--format", "json")
+    assert code == 0 and not err
+    rows = json.loads(out)
+    truth = generator.truth.totals()["by_queue"]
+    assert {r["queue"]: (r["offered"], r["answered"], r["abandoned"], r["timeout"], r["transferred"]) for r in rows} == {
+        q: (t["offered"], t["answered"], t["abandoned"], t["timeout"], t["transferred"]) for q, t in truth.items()}
+    for r in rows:
+        assert r["abandon_rate"] == round(100 * r["abandoned"] / r["offered"], 1)
+
+
+def test_queue_report_by_hour_as_csv_and_table(filled, capsys) -> None:
+    db, generator = filled
+    code, out, _ = _run(capsys, "report", "queues", "--from", "2026-11-02T00:00", "--to", "2026-11-02T02:00",
+                        "--db", db, "--by", "hour", "--format", "csv", "--queue", "support")
+    lines = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and [r["period"] for r in lines] == ["2026-11-02 00:00", "2026-11-02 01:00"]
+    assert {r["queue"] for r in lines} == {"support"}
+    truth = {r["hour"][:13]: r for r in generator.truth.queue_rows() if r["queue"] == "support"}
+    assert [int(r["offered"]) for r in lines] == [truth["2026-11-02T00"]["offered"], truth["2026-11-02T01"]["offered"]]
+    code, out, _ = _run(capsys, "report", "queues", "--from", "2026-11-02", "--to", "2026-11-03", "--db", db, "--by", "day")
+    assert code == 0 and "all queues" in out and "SL20s%" in out and out.count("2026-11-02") == 4
+
+
+def test_agent_report(filled, capsys) -> None:
+    db, generator = filled
+    code, out, _ = _run(capsys, "report", "agents", "--from", "2026-11-01", "--to", "2026-11-03", "--db", db, "--format", "json")
+    rows = {r["agent"]: r for r in json.loads(out)}
+    assert code == 0 and len(rows) == 9
+    truth = generator.truth
+    answered: dict[str, int] = {}
+    for r in truth.agent_rows():
+        answered[r["agent"]] = answered.get(r["agent"], 0) + r["answered"]
+    login = {}
+    for r in truth.presence_rows():
+        login[r["agent"]] = round(login.get(r["agent"], 0) + r["login_s"], 3)
+    assert {a: r["answered"] for a, r in rows.items()} == answered
+    assert {a: r["login_s"] for a, r in rows.items()} == pytest.approx(login)
+    code, out, _ = _run(capsys, "report", "agents", "--from", "2026-11-01", "--to", "2026-11-03", "--db", db)
+    assert code == 0 and "occup%" in out.splitlines()[0]
+
+
+def test_report_errors_and_warnings(filled, capsys, tmp_path: Path) -> None:
+    db, _ = filled
+    assert _run(capsys, "report", "queues", "--from", "2026-11-01", "--db", db, "--sl", "17")[0] == 2
+    assert _run(capsys, "report", "queues", "--from", "2026-11-01", "--db", db, "--tz", "Mars/Olympus")[0] == 2
+    assert _run(capsys, "report", "queues", "--from", "yesterday", "--db", db)[0] == 2
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    code, out, err = _run(capsys, "report", "agents", "--from", "2026-11-01", "--db", empty)
+    assert code == 0 and "no data" in out and "stats fill" in err
+
+
+def test_stats_fill_command(tmp_path: Path, capsys) -> None:
+    gen_dir, db = tmp_path / "gen", f"sqlite:///{tmp_path / 'f.sqlite'}"
+    assert main(["callgen", "--calls", "50", "--queues", "2", "--agents", "4", "--out", str(gen_dir)]) == 0
+    assert main(["replay", str(gen_dir), "--server", "callgen", "--db", db]) == 0
+    capsys.readouterr()
+    visits = json.loads((gen_dir / "truth.json").read_text(encoding="utf-8"))["totals"]["queue_visits"]
+    assert main(["stats", "fill", "--db", db, "--end", "2026-11-02T03:00"]) == 0
+    assert f": {visits} queue calls" in capsys.readouterr().out
+    assert main(["stats", "fill", "--db", db, "--start", "2026-11-02T00:00", "--end", "2026-11-02T01:00"]) == 0
+    assert "filled 1 hour(s), 2026-11-02 00:00 .. 2026-11-02 00:00 UTC" in capsys.readouterr().out
