@@ -42,13 +42,15 @@ def replay(args: argparse.Namespace) -> int:
     import structlog
 
     from .replay import Ingest, replay_path
+    from .stats.recorder import PresenceRecorder
     from .store.writer import CallWriter, open_engine
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         print(f"cdr-agent: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
-    ingest = Ingest(CallWriter(open_engine(args.db)))
+    engine = open_engine(args.db)
+    ingest = Ingest(CallWriter(engine), sink=PresenceRecorder(engine))  # calls, and agents' log-ins/pauses
     for path in args.paths:
         replay_path(ingest, path, args.server)
     ingest.close()

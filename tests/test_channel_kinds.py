@@ -156,3 +156,19 @@ def test_queue_member_behind_an_optimised_local_channel_is_one_attempt() -> None
     [queue] = doc["apps"]
     assert (queue["app"], queue["result"], attempt["app_id"]) == ("queue", "answered", queue["app_id"])
     assert doc["status"] == "complete" and len(doc["legs"]) == 4
+
+
+@pytest.mark.parametrize("status, result", [("JOINEMPTY", "joinempty"), ("FULL", "full")])
+def test_queue_the_caller_never_joined_is_recorded(status: str, result: str) -> None:
+    events = [
+        {"Event": "Newchannel", **_chan(*ALICE, 0, num="100", Exten="600")},
+        {"Event": "Newexten", **_chan(*ALICE, 0.5, "Up", num="100", Exten="600"),
+         "Application": "Queue", "AppData": "support,t,,,300"},
+        {"Event": "VarSet", **_chan(*ALICE, 0.6, "Up", num="100", Exten="600"),
+         "Variable": "QUEUESTATUS", "Value": status},
+        {"Event": "Hangup", **_chan(*ALICE, 3.0, "Up", num="100", Exten="600"), "Cause": "16"},
+    ]
+    [doc] = _build(_ami(events))
+    [queue] = doc["apps"]
+    assert (queue["app"], queue["name"], queue["result"], queue["wait_s"]) == ("queue", "support", result, 0.1)
+    assert doc["attempts"] == []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..ami.event import Event
 from .dials import end_unanswered, outcome_from_cause
-from .queues import settle
+from .queues import queue_status, settle
 from .state import BuildState, LegState, mark_up, party
 
 # Dialplan applications that wait for the caller's digits: where an IVR is.
@@ -49,6 +49,11 @@ def on_newexten(b: BuildState, ev: Event) -> None:
     left when the channel moves to another extension."""
     h = ev.headers
     app = h.get("Application")
+    if app == "Queue":  # Queue() may return without the caller ever joining (full, joinempty)
+        st = b.leg(ev)
+        if st is not None:
+            st.queue_entry = ((h.get("AppData") or "").split(",", 1)[0], ev.time)
+        return
     if app in IVR_APPS:
         st = b.leg(ev)
         if st is None:
@@ -76,9 +81,8 @@ def on_varset(b: BuildState, ev: Event) -> None:
     name = h.get("Variable")
     if name == "QUEUESTATUS":
         st = b.leg(ev, create=False)
-        visit = st.queue or st.last_queue if st is not None else None
-        if visit is not None:
-            visit.status = h.get("Value")
+        if st is not None:
+            queue_status(st, h.get("Value") or "", ev.time)
         return
     st = b.leg(ev, create=False)
     if st is not None and st.ivr is not None and name == st.ivr.data.get("variable"):

@@ -6,9 +6,11 @@ The result is settled when the call ends, from everything that was seen.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from ..ami.event import Event
 from .dials import answer, close, end_unanswered, find_open, open_attempt
-from .state import BuildState, CallState, QueueVisit
+from .state import BuildState, CallState, LegState, QueueVisit
 
 # QUEUESTATUS (set by Queue() when it returns) -> our result word.
 STATUS_RESULT = {
@@ -32,7 +34,23 @@ def on_caller_join(b: BuildState, ev: Event) -> None:
     position = ev.headers.get("Position", "")
     app.position = int(position) if position.isdigit() else None
     st.queue = st.last_queue = QueueVisit(app, st)
+    st.queue_entry = None
     st.call.queues.append(st.queue)
+
+
+def queue_status(st: LegState, status: str, at: Optional[float]) -> None:
+    """QUEUESTATUS, set when Queue() returns. Without a QueueCallerJoin before it, the caller
+    never got in (full, joinempty...): that stay is recorded too, with no wait."""
+    visit = st.queue or st.last_queue
+    if st.queue is None and st.queue_entry is not None:
+        name, entered = st.queue_entry
+        app = st.call.add_app("queue", name or None, st, entered)
+        app.left_at = at
+        visit = st.last_queue = QueueVisit(app, st)
+        st.call.queues.append(visit)
+        st.queue_entry = None
+    if visit is not None:
+        visit.status = status
 
 
 def on_caller_abandon(b: BuildState, ev: Event) -> None:

@@ -75,6 +75,7 @@ class LegState:
     consult_of: Optional["Consultation"] = None  # attended-transfer consultation it serves
     parked: Optional[AppContext] = None
     last_queue: Optional["QueueVisit"] = None
+    queue_entry: Optional[tuple[str, Optional[float]]] = None  # Queue() started: (queue, when)
     from_ami: bool = True  # False for a leg known only from AGI observations
     agi: Optional[Any] = None  # AGI-only bookkeeping (calltree.observations._AgiLeg)
 
