@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up, replay the bundled Asterisk 22 recordings into an embedded SQLite database,
-# list the calls and show two of them (a blind transfer and an attended transfer).
+# list the calls, show an attended transfer as a tree, fill the statistics and print the
+# queue and agent reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,3 +18,8 @@ for line in sys.stdin:
     if any(t["kind"] == "attended" and t["completed"] for t in doc["transfers"]):
         print(doc["call_id"]); break')
 $cdr show "$first" --db "$DB"
+echo
+$cdr stats fill --db "$DB" 2>/dev/null
+$cdr report queues --from 2026-11-23 --to 2026-11-24 --db "$DB"
+echo
+$cdr report agents --from 2026-11-23 --to 2026-11-24 --db "$DB"
