@@ -28,7 +28,7 @@ sys.path.insert(0, HERE)
 from reader_speed import run_panoramisk_bare  # noqa: E402
 
 from cdr_agent.replay import ingest_bytes  # noqa: E402
-from cdr_agent.store.writer import CallWriter, open_engine  # noqa: E402
+from cdr_agent.store.writer import open_engine  # noqa: E402
 
 TRACES = os.path.join(HERE, "..", "tests", "fixtures", "traces")
 _EPOCH = re.compile(rb"\b(1795\d{6})\.")
@@ -56,7 +56,7 @@ def repetitions(parts: list[bytes], count: int) -> Iterator[bytes]:
 
 
 def pipeline(chunks, db_url: str):
-    return ingest_bytes(chunks, "bench", CallWriter(open_engine(db_url)))
+    return ingest_bytes(chunks, "bench", open_engine(db_url))
 
 
 def child_memory(reps: int) -> None:

@@ -41,16 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def replay(args: argparse.Namespace) -> int:
     import structlog
 
-    from .replay import Ingest, replay_path
-    from .stats.recorder import PresenceRecorder
-    from .store.writer import CallWriter, open_engine
+    from .replay import replay_path, storing_ingest
+    from .store.writer import open_engine
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         print(f"cdr-agent: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
-    engine = open_engine(args.db)
-    ingest = Ingest(CallWriter(engine), sink=PresenceRecorder(engine))  # calls, and agents' log-ins/pauses
+    ingest = storing_ingest(open_engine(args.db))
     for path in args.paths:
         replay_path(ingest, path, args.server)
     ingest.close()

@@ -7,13 +7,13 @@ server holding those), or a raw AMI capture file. Each `agi.jsonl` line is fed a
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, Protocol
 
 import structlog
+from sqlalchemy import Engine
 
 from .agi.observation import Observation
 from .ami.event import Event
@@ -21,6 +21,7 @@ from .ami.journal import is_journal
 from .ami.reader import AmiReader
 from .calltree.builder import CallTreeBuilder
 from .calltree.model import Call
+from .stats.recorder import PresenceRecorder
 from .store.writer import CallWriter
 
 log = structlog.get_logger("cdr_agent.replay")
@@ -131,6 +132,12 @@ class Ingest:
         return still_open
 
 
+def storing_ingest(engine: Engine) -> Ingest:
+    """What `cdr-agent replay` runs: calls into the call tables, agents' log-ins and pauses
+    into theirs (presence is not part of a call tree, but comes on the same stream)."""
+    return Ingest(CallWriter(engine), sink=PresenceRecorder(engine))
+
+
 def read_events(chunks: Iterable[bytes], server: str, stats: Optional[IngestStats] = None) -> Iterator[Event]:
     reader = AmiReader(server=server)
     for chunk in chunks:
@@ -183,9 +190,9 @@ def replay_path(ingest: Ingest, path: Path, server: str) -> int:
     return len(found)
 
 
-def ingest_bytes(chunks: Iterable[bytes], server: str, writer: Optional[CallWriter]) -> IngestStats:
-    """Parse + build + store one AMI byte stream (what the benchmark times)."""
-    ingest = Ingest(writer)
+def ingest_bytes(chunks: Iterable[bytes], server: str, engine: Engine) -> IngestStats:
+    """Parse + build + store one AMI byte stream, as `replay` does (what the benchmark times)."""
+    ingest = storing_ingest(engine)
     ingest.events(read_events(chunks, server, ingest.stats))
     ingest.close()
     return ingest.stats

@@ -13,16 +13,15 @@ from cdr_agent.callgen.stream import CallGenerator
 from cdr_agent.calltree.document import iso, to_document
 from cdr_agent.calltree.state import make_id
 from cdr_agent.cli import main
-from cdr_agent.replay import Ingest, read_events
+from cdr_agent.replay import Ingest, read_events, storing_ingest
 from cdr_agent.stats.fill import fill
-from cdr_agent.stats.recorder import PresenceRecorder
 from cdr_agent.store.stats_tables import (
     stat_agent_hourly,
     stat_agent_presence_hourly,
     stat_queue_calls,
     stat_queue_hourly,
 )
-from cdr_agent.store.writer import CallWriter, open_engine
+from cdr_agent.store.writer import open_engine
 
 NOW = 1795000000.0  # 2026-11-18: after every generated stream below
 
@@ -37,7 +36,7 @@ def build(generator: CallGenerator) -> dict[str, object]:
 
 
 def store_and_fill(generator: CallGenerator, engine: Engine) -> None:
-    ingest = Ingest(CallWriter(engine), sink=PresenceRecorder(engine))
+    ingest = storing_ingest(engine)
     ingest.events(read_events(generator.chunks(), generator.sc.server, ingest.stats))
     ingest.close()
     assert not ingest.stats.failures and not ingest.stats.skipped

@@ -49,7 +49,7 @@ def test_cut_stream_keeps_finished_calls_and_open_ones_in_progress(tmp_path) -> 
     data = (LOAD / "ami.log").read_bytes()
     cut = data[: len(data) * 2 // 3]
     engine = open_engine(f"sqlite:///{tmp_path / 'cut.sqlite'}")
-    stats = ingest_bytes([cut], "a", CallWriter(engine))
+    stats = ingest_bytes([cut], "a", engine)
     rows = queries.list_calls(engine)
     statuses = [r["status"] for r in rows]
     assert stats.calls_finished > 0 and stats.calls_open > 0
@@ -83,7 +83,7 @@ def test_bad_input_is_counted_never_fatal(tmp_path) -> None:
         good,
     ])
     engine = open_engine(f"sqlite:///{tmp_path / 'bad.sqlite'}")
-    stats = ingest_bytes([stream[i:i + 4096] for i in range(0, len(stream), 4096)], "a", CallWriter(engine))
+    stats = ingest_bytes([stream[i:i + 4096] for i in range(0, len(stream), 4096)], "a", engine)
     assert stats.reader.get("oversize", 0) >= 1
     assert sum(stats.skipped.values()) >= 2
     assert not stats.failures

@@ -19,16 +19,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from cdr_agent.replay import Ingest, replay_path
+from cdr_agent.replay import replay_path, storing_ingest
 from cdr_agent.stats.fill import fill
-from cdr_agent.stats.recorder import PresenceRecorder
 from cdr_agent.store.stats_tables import (
     stat_agent_hourly,
     stat_agent_presence_hourly,
     stat_queue_calls,
     stat_queue_hourly,
 )
-from cdr_agent.store.writer import CallWriter
 from test_traces import _pairs
 from tracekit import TRACE_NAMES, TRACES, replay_documents
 
@@ -39,7 +37,7 @@ HOUR = 1795460400.0  # 2026-11-23 19:00 UTC, the hour every trace was recorded i
 
 def load(engine: Engine, names: list[str]) -> None:
     for name in names:
-        ingest = Ingest(CallWriter(engine), sink=PresenceRecorder(engine))
+        ingest = storing_ingest(engine)
         replay_path(ingest, TRACES / name, "a")
         ingest.close()
     fill(engine, now=AFTER)

@@ -35,7 +35,7 @@ from typing import Optional
 from ..agi.observation import HANGUP, POSTDIAL, TRANSFER, Observation
 from ..ami.event import Event
 from .model import Attempt, Call, Transfer
-from .queues import STATUS_RESULT as QUEUE_RESULT, settle
+from .queues import STATUS_RESULT as QUEUE_RESULT, queue_status, settle
 from .state import BuildState, CallState, LegState, party
 
 _UNIQUEID_EPOCH = re.compile(r"(\d{9,})\.\d+$")
@@ -68,9 +68,8 @@ def observe(b: BuildState, obs: Observation) -> None:
         _start_leg(st, obs)
     st.call.call.user_data.update(obs.user_data)
     status = obs.variables.get("QUEUESTATUS")
-    visit = st.queue or st.last_queue
-    if status and visit is not None and visit.status is None:
-        visit.status = status
+    if status:
+        queue_status(st, status, obs.time)
     if not st.from_ami:
         _agi_only(b, st, obs)
 
