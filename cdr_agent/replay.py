@@ -91,9 +91,9 @@ class Ingest:
         )
         self.observation(obs)
 
-    def observation(self, obs: Observation) -> None:
+    def observation(self, obs: Observation, enrich_only: bool = False) -> None:
         self.stats.observations += 1
-        self.add_finished(self.builder.observe(obs))
+        self.add_finished(self.builder.observe(obs, enrich_only))
 
     def add_finished(self, calls: list[Call]) -> None:
         """Calls the builder finished (from events, observations, or the daemon's resyncs)."""

@@ -50,6 +50,13 @@ def test_example_configuration_is_valid_and_complete() -> None:
     assert config.calls.hangup_timeout == 14400 and config.journal.fsync_interval == 1.0
 
 
+def test_the_spool_and_the_ami_servers_reach_the_settings() -> None:
+    config = parse(_with(spool__directory="spool", spool__interval=2))
+    assert config.spool is not None and config.spool.directory == Path("spool") and config.spool.interval == 2.0
+    assert config.calls.ami_servers == ("pbx-1",)
+    assert parse(_with()).spool is None
+
+
 @pytest.mark.parametrize("changes,words", [
     ({"colour": "blue"}, "unknown key 'colour'"),
     ({"ami": None}, "at least one [[ami]]"),
@@ -63,6 +70,8 @@ def test_example_configuration_is_valid_and_complete() -> None:
     ({"metrics__listen": "localhost"}, "host:port"),
     ({"journal": None}, "journal.directory"),
     ({"calls__hangup_tiemout": 5}, "unknown key 'hangup_tiemout'"),
+    ({"spool__interval": 1}, "spool.directory"),
+    ({"spool__directory": "s", "spool__batch": 0}, "spool.batch"),
 ])
 def test_configuration_errors_name_the_key(changes: dict, words: str) -> None:
     with pytest.raises(ConfigError) as err:

@@ -22,7 +22,7 @@ from cdr_agent.calltree.document import to_document
 from cdr_agent.daemon.config import parse
 from cdr_agent.daemon.notify import Notifier
 from cdr_agent.daemon.supervisor import Supervisor
-from cdr_agent.replay import Ingest, replay_path
+from cdr_agent.replay import Ingest, read_events, replay_path
 
 SECRET = "pa55-" + os.urandom(6).hex()  # never in logs; unknown to daemons of other runs
 NAME = "Müller 山田"
@@ -182,6 +182,81 @@ def test_hosted_fastagi_observations_join_the_ami_calls(db_url: str, tmp_path: P
     assert got == expected
     assert sorted((d["user_data"] for d in got.values()), key=str) == [{"FAILOVER": "202", "DIALTIMEOUT": "4"},
                                                                        {"QEXIT": "202"}]
+
+
+def test_the_classic_scripts_spool_is_drained_into_the_ami_calls(db_url: str, tmp_path: Path, fake_of) -> None:
+    """Spool files of the calls' AGI runs, read after the calls ended: each observation is
+    journaled once, adds its user data to its AMI call, and its file is deleted; an unreadable
+    file moves to bad/; the journal replays to the same database."""
+    from test_agi_traces import recorded_observations
+
+    from cdr_agent.agi.spool import Spool
+    from cdr_agent.cli import main
+
+    names = ("03_noanswer_failover", "12_queue_timeout")
+    keys = ("FAILOVER", "DIALTIMEOUT", "QEXIT")
+    fake = fake_of([m for name in names for m in trace(name)])
+    spool = Spool(tmp_path / "spool")
+    observations = [o for name in names for o in recorded_observations(TRACES / name, "a", keys)]
+    with Running(tmp_path, db_url, fake, spool={"directory": "spool", "interval": 0.05}) as daemon:
+        daemon.caught_up()
+        for obs in observations:
+            spool.put(obs)
+        spool.put(observations[0])  # journaled again after a stop between journal and delete
+        (Path(spool.new) / "00000000000000000000-1-bad.json").write_text("{not json")
+        daemon.wait("spool drained", lambda r: not spool.pending()
+                    and r.snapshot().get("observations") == len(observations))
+        daemon.caught_up()
+        snap = daemon.snapshot()
+    assert snap["duplicate_observations"] == 1 and snap["unplaced_observations"] == 0
+    assert spool.rejected_files() == ["00000000000000000000-1-bad.json"]
+    ingest = Ingest(writer=None, agi_user_keys=keys)
+    for name in names:
+        replay_path(ingest, TRACES / name, "a")
+    expected = {c.call_id: to_document(c) for c in ingest.finished + ingest.close()}
+    got = stored(db_url)
+    assert got == expected
+    assert sorted((d["user_data"] for d in got.values()), key=str) == [{"FAILOVER": "202", "DIALTIMEOUT": "4"},
+                                                                       {"QEXIT": "202"}]
+    replayed = f"sqlite:///{tmp_path / 'replayed.sqlite'}"
+    assert main(["replay", str(tmp_path / "journal"), "--db", replayed]) == 0
+    assert stored(replayed) == expected
+
+
+def test_agent_presence_is_captured_by_the_daemon_as_by_replay(db_url: str, tmp_path: Path, fake_of) -> None:
+    """Log-ins and pauses (QueueMember* events of a generated call centre) reach
+    stat_agent_sessions from the live daemon exactly as from `cdr-agent replay`."""
+    from sqlalchemy import select
+
+    from cdr_agent.callgen.config import default_scenario
+    from cdr_agent.callgen.stream import CallGenerator
+    from cdr_agent.replay import storing_ingest
+    from cdr_agent.store import open_engine
+    from cdr_agent.store.stats_tables import stat_agent_sessions
+
+    scenario = default_scenario(150, queues=3, agents=8, seed=5, server="a")
+    stream = b"".join(CallGenerator(scenario).chunks())
+    fake = fake_of(recording_messages(stream))
+    with Running(tmp_path, db_url, fake) as daemon:
+        daemon.caught_up()
+
+    def sessions(url: str) -> list[tuple]:
+        engine = open_engine(url)
+        try:
+            with engine.connect() as conn:
+                return sorted(tuple(r) for r in conn.execute(select(stat_agent_sessions)))
+        finally:
+            engine.dispose()
+
+    reference = f"sqlite:///{tmp_path / 'replayed.sqlite'}"
+    engine = open_engine(reference)
+    ingest = storing_ingest(engine)
+    ingest.events(read_events([stream], "a"))
+    ingest.close()
+    engine.dispose()
+    live, offline_rows = sessions(db_url), sessions(reference)
+    assert {r[4] for r in live} == {"login", "pause"}
+    assert live == offline_rows
 
 
 def test_a_call_the_database_refuses_is_kept_aside_and_the_rest_stored(db_url: str, tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ Nothing lost, nothing stored twice:
   file is imported again, which is harmless (see above).
 
 For installs without the AMI daemon. With the daemon, observations go to its builder
-instead (FastAGI `handle`, or the spool read with `Spool.pending/read/done`): never run
-both against one database, the AGI-only trees would replace the daemon's.
+instead (hosted FastAGI, or its `[spool]` drain, daemon/spooldrain.py): never run both
+against one database, the AGI-only trees would replace the daemon's.
 """
 from __future__ import annotations
 

@@ -65,8 +65,10 @@ class CallTreeBuilder:
             self._run(event.name, handler, self.state, event)
         return self._take_finished()
 
-    def observe(self, observation: Observation) -> list[Call]:
-        self._run("AgiObservation", observe, self.state, observation)
+    def observe(self, observation: Observation, enrich_only: bool = False) -> list[Call]:
+        """An AGI observation. `enrich_only`: the AMI stream of its server is the source of
+        the call trees (see calltree/observations.py)."""
+        self._run("AgiObservation", partial(observe, enrich_only=enrich_only), self.state, observation)
         return self._take_finished()
 
     def gap(self, server: str) -> set[tuple[str, str]]:
@@ -97,6 +99,11 @@ class CallTreeBuilder:
         """Ids of calls merged into another call since the last look (to delete if stored)."""
         dropped, self.state.dropped_call_ids = self.state.dropped_call_ids, []
         return dropped
+
+    def take_unplaced(self) -> list[Observation]:
+        """Observations no call could take (enrich-only mode) since the last look."""
+        unplaced, self.state.unplaced = self.state.unplaced, []
+        return unplaced
 
     @property
     def skipped(self) -> dict[str, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..ami.event import Event
 from .dials import end_unanswered, outcome_from_cause
-from .queues import queue_status, settle
+from .queues import on_queue_log, queue_status, settle
 from .state import BuildState, LegState, mark_up, party
 
 # Dialplan applications that wait for the caller's digits: where an IVR is.
@@ -45,14 +45,18 @@ def on_local_bridge(b: BuildState, ev: Event) -> None:
 
 
 def on_newexten(b: BuildState, ev: Event) -> None:
-    """Follow the dialplan only to see IVRs: entered at a digit-reading application,
-    left when the channel moves to another extension."""
+    """Follow the dialplan only where it tells what events do not: IVRs (entered at a
+    digit-reading application, left when the channel moves to another extension), Queue()
+    calls the caller may never join, and QueueLog() diversions."""
     h = ev.headers
     app = h.get("Application")
     if app == "Queue":  # Queue() may return without the caller ever joining (full, joinempty)
         st = b.leg(ev)
         if st is not None:
             st.queue_entry = ((h.get("AppData") or "").split(",", 1)[0], ev.time)
+        return
+    if app == "QueueLog":
+        on_queue_log(b, ev)
         return
     if app in IVR_APPS:
         st = b.leg(ev)

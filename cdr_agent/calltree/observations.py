@@ -1,7 +1,12 @@
 """AGI observations as builder input.
 
 With the AMI stream present an observation adds what only the dialplan knows (user data,
-QUEUESTATUS) and nothing else: the AMI tree stays as it is. Without it (an install with no
+QUEUESTATUS) and nothing else: the AMI tree stays as it is. Where the caller says the AMI
+stream of the observation's server is the source (`enrich_only`, the daemon), an observation
+never makes a leg or a call: one that comes after its call ended (a classic AGI's spool file,
+read a moment later) adds its user data to that finished call, which is handed out again to
+be stored again; one of a channel the AMI stream never showed is set aside (`unplaced`), as
+an AGI-only call beside the AMI calls could stand in for one of them. Without it (an install with no
 AMI daemon) observations are the only source, and the tree is what the dialplan can see:
 
 - legs: channels that ran our AGI (the caller's, a transfer consultation's), the peer that
@@ -55,11 +60,14 @@ _DIAL_KEYS = ("DIALSTATUS", "DIALEDPEERNAME", "DIALEDPEERNUMBER", "DIALEDTIME_MS
               "CDRAGENT_DIALSTRING")
 
 
-def observe(b: BuildState, obs: Observation) -> None:
+def observe(b: BuildState, obs: Observation, enrich_only: bool = False) -> None:
     if not obs.uniqueid:
         b.skip("AGI observation without uniqueid")
         return
     st = b.legs.get((obs.server, obs.uniqueid)) or _adopt(b, obs)
+    if st is None and enrich_only:
+        _late(b, obs)
+        return
     if st is None:
         v = obs.variables
         st = _add_leg(b, obs, obs.uniqueid, obs.channel, obs.linkedid, v.get("CALLERID(num)"), v.get("CALLERID(name)"))
@@ -72,6 +80,19 @@ def observe(b: BuildState, obs: Observation) -> None:
         queue_status(st, status, obs.time)
     if not st.from_ami:
         _agi_only(b, st, obs)
+
+
+def _late(b: BuildState, obs: Observation) -> None:
+    """An observation of no live leg, in enrich-only mode: its user data joins the finished
+    call of that channel, if it is still remembered, and the call is handed out again."""
+    call = b.recent.get((obs.server, obs.uniqueid))
+    if call is None:
+        b.skip("AGI observation of a channel no AMI call has")
+        b.unplaced.append(obs)
+        return
+    if any(call.user_data.get(k) != v for k, v in obs.user_data.items()):
+        call.user_data.update(obs.user_data)
+        b.finished.append(call)
 
 
 def finalize(call: Call) -> None:

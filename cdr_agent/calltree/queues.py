@@ -22,6 +22,14 @@ STATUS_RESULT = {
     "LEAVEUNAVAIL": "leaveempty",
     "CONTINUE": "continue",
 }
+# Events a dialplan writes with QueueLog(queue,uniqueid,agent,EVENT[,info]) when it sends a
+# caller elsewhere instead of into the queue (XiVO/Wazo: a closed schedule, and the diversions
+# on the waiting calls / agents ratio and on the expected wait) -> our result word.
+QUEUE_LOG_RESULT = {
+    "CLOSED": "closed",
+    "DIVERT_CA_RATIO": "divert_ca_ratio",
+    "DIVERT_HOLDTIME": "divert_waittime",
+}
 _SAME_MOMENT_S = 0.1
 
 
@@ -36,6 +44,20 @@ def on_caller_join(b: BuildState, ev: Event) -> None:
     st.queue = st.last_queue = QueueVisit(app, st)
     st.queue_entry = None
     st.call.queues.append(st.queue)
+
+
+def on_queue_log(b: BuildState, ev: Event) -> None:
+    """The dialplan ran QueueLog(): a diversion or a closed queue is a stay of its own that
+    never reached the queue (no wait, no agent); other QueueLog events are not ours to read."""
+    args = [a.strip() for a in (ev.headers.get("AppData") or "").split(",")]
+    result = QUEUE_LOG_RESULT.get(args[3].upper()) if len(args) > 3 else None
+    if result is None:
+        return
+    st = b.leg(ev)
+    if st is None:
+        return
+    app = st.call.add_app("queue", args[0] or None, st, ev.time)
+    app.left_at, app.result = ev.time, result
 
 
 def queue_status(st: LegState, status: str, at: Optional[float]) -> None:

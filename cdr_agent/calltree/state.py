@@ -2,11 +2,13 @@
 
 Everything here is plain data indexed the ways the event handlers need to look it up.
 Asterisk's uniqueid is only ever used together with the server name, and only while the
-call it belongs to is open: a finished call is dropped from every index.
+call it belongs to is open: a finished call is dropped from every index but `recent`, which
+keeps the last few thousand for AGI observations that come after the call ended.
 """
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -18,6 +20,11 @@ from .model import COMPLETE, INCOMPLETE, Attempt, AppContext, Call, Conference, 
 _NAMESPACE = uuid.UUID("6f1d3c1e-2b0a-4c8e-9a57-3d9f2f0c0a11")
 
 UNKNOWN_IDS = {"<unknown>", ""}
+
+# Finished calls remembered by their legs' uniqueids, for AGI observations that arrive after
+# the call ended (a classic AGI's spool file is read up to a second or so later). Counted in
+# legs, oldest forgotten first: at 50 new calls a second this is about half a minute of slack.
+RECENT_LEGS = 4096
 
 
 def make_id(kind: str, server: str, uniqueid: str) -> str:
@@ -163,6 +170,8 @@ class BuildState:
         self.skipped: dict[str, int] = {}
         # Legs a resync found gone (their Hangup was missed): late events for them are ignored.
         self.gone: dict[tuple[str, str], CallState] = {}
+        self.recent: OrderedDict[tuple[str, str], Call] = OrderedDict()  # (server, uniqueid), see RECENT_LEGS
+        self.unplaced: list[Any] = []  # AGI observations no call could take (enrich-only mode)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -284,6 +293,10 @@ class BuildState:
             if self.legs.get(key) is st:
                 del self.legs[key]
             self.consultations.pop(st.leg.leg_id, None)
+            self.recent[key] = call
+            self.recent.move_to_end(key)
+        while len(self.recent) > RECENT_LEGS:
+            self.recent.popitem(last=False)
         for linkedid in call.linkedids:
             if self.calls_by_linkedid.get((call.server, linkedid)) is state:
                 del self.calls_by_linkedid[(call.server, linkedid)]

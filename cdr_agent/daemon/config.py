@@ -16,7 +16,7 @@ from typing import Any, Optional
 from ..ami.client import AmiTarget, Timing
 from .feed import FeedSettings
 
-__all__ = ["ConfigError", "DaemonConfig", "JournalSettings", "Listen", "load", "parse"]
+__all__ = ["ConfigError", "DaemonConfig", "JournalSettings", "Listen", "SpoolSettings", "load", "parse"]
 
 
 class ConfigError(ValueError):
@@ -42,6 +42,15 @@ class JournalSettings:
 
 
 @dataclass(frozen=True)
+class SpoolSettings:
+    """The classic AGI scripts' spool (agi.conf `spool`), drained into the journal."""
+
+    directory: Path
+    interval: float = 0.5  # s between looks at the spool
+    batch: int = 500  # files per look
+
+
+@dataclass(frozen=True)
 class DaemonConfig:
     database: str = field(repr=False)  # may hold a password
     journal: JournalSettings
@@ -54,6 +63,7 @@ class DaemonConfig:
     fastagi: Optional[Listen] = None
     fastagi_server: str = ""
     agi_user_keys: tuple[str, ...] = ()
+    spool: Optional[SpoolSettings] = None
     stop_timeout: float = 20.0  # SIGTERM: longest wait for the database to take the last calls
 
     def safe_database(self) -> str:
@@ -118,7 +128,7 @@ class _Section:
         return Listen(host.strip("[]"), int(port))
 
 
-_TOP = {"database", "database_file", "journal", "ami", "watchdog", "calls", "store", "metrics", "fastagi"}
+_TOP = {"database", "database_file", "journal", "ami", "watchdog", "calls", "store", "metrics", "fastagi", "spool"}
 
 
 def parse(data: dict[str, Any], base: Path = Path("."), name: str = "config") -> DaemonConfig:
@@ -164,7 +174,8 @@ def parse(data: dict[str, Any], base: Path = Path("."), name: str = "config") ->
     c = _Section(data.get("calls", {}), "calls", {"hangup_timeout", "sweep_interval"})
     f = FeedSettings()
     calls = FeedSettings(hangup_timeout=c.number("hangup_timeout", f.hangup_timeout, 1.0),
-                         sweep_interval=c.number("sweep_interval", f.sweep_interval, 0.001))
+                         sweep_interval=c.number("sweep_interval", f.sweep_interval, 0.001),
+                         ami_servers=tuple(names))
 
     s = _Section(data.get("store", {}), "store", {"batch_calls", "flush_interval", "stop_timeout"})
     m = _Section(data.get("metrics", {}), "metrics", {"listen"})
@@ -173,6 +184,11 @@ def parse(data: dict[str, Any], base: Path = Path("."), name: str = "config") ->
     if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
         raise ConfigError("fastagi.user_keys: expected a list of variable names")
     fastagi_server = a.text("server", targets[0].server)
+    p = _Section(data.get("spool", {}), "spool", {"directory", "interval", "batch"})
+    spool = None
+    if p.data:
+        spool = SpoolSettings(directory=base / p.text("directory"), interval=p.number("interval", 0.5, 0.001),
+                              batch=p.integer("batch", 500, 1))
     return DaemonConfig(
         database=database,
         journal=journal,
@@ -186,6 +202,7 @@ def parse(data: dict[str, Any], base: Path = Path("."), name: str = "config") ->
         fastagi=a.listen("listen"),
         fastagi_server=fastagi_server,
         agi_user_keys=tuple(keys),
+        spool=spool,
     )
 
 

@@ -12,6 +12,7 @@ daemon's decisions exactly.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Optional
@@ -28,6 +29,7 @@ from ..replay import Ingest
 log = structlog.get_logger("cdr_agent.daemon.feed")
 
 _LISTING = frozenset({"CoreShowChannel", "CoreShowChannelsComplete"})
+_SEEN_OBSERVATIONS = 20_000  # far more than one spool pass can journal twice
 
 
 @dataclass
@@ -36,6 +38,9 @@ class FeedSettings:
 
     hangup_timeout: float = 4 * 3600.0  # close a call after this long without a sign of life
     sweep_interval: float = 60.0  # how often (capture clock) the stale sweep runs
+    # Servers whose AMI stream the daemon follows: their AGI observations only enrich the AMI
+    # calls (calltree/observations.py); other servers' observations build AGI-only calls.
+    ami_servers: tuple[str, ...] = ()
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode()
@@ -44,7 +49,11 @@ class FeedSettings:
     def from_json(cls, payload: bytes) -> "FeedSettings":
         data = json.loads(payload)
         known = {f.name for f in fields(cls)}
-        return cls(**{k: float(v) for k, v in data.items() if k in known})
+        numbers = {k: float(v) for k, v in data.items() if k in known and k != "ami_servers"}
+        servers = data.get("ami_servers", [])
+        if not isinstance(servers, list) or not all(isinstance(s, str) for s in servers):
+            raise ValueError("ami_servers: expected a list of server names")
+        return cls(**numbers, ami_servers=tuple(servers))
 
 
 @dataclass
@@ -76,6 +85,8 @@ class JournalFeed:
         self.gaps = 0
         self.resyncs = 0
         self.reader_totals: dict[str, int] = {}
+        self.seen_observations: OrderedDict[str, None] = OrderedDict()  # ids of the last observations
+        self.duplicate_observations = 0
         self._failures_logged = 0
 
     # ---- records ----------------------------------------------------------------------
@@ -90,7 +101,7 @@ class JournalFeed:
             elif rec.kind == GAP:
                 self._restart_reader(self._stream(rec.server))
             elif rec.kind == AGI:
-                self.ingest.observation(Observation.from_json(rec.payload.decode("utf-8")))
+                self._observation(Observation.from_json(rec.payload.decode("utf-8")))
             elif rec.kind == START:
                 self.settings = FeedSettings.from_json(rec.payload)
             if not self.timed and rec.kind == DATA:
@@ -102,6 +113,18 @@ class JournalFeed:
                 log.error("journal_record_failed", count=self.errors, kind=rec.kind, server=rec.server,
                           error=f"{type(exc).__name__}: {exc}")
         self._log_failures()
+
+    def _observation(self, obs: Observation) -> None:
+        """Apply an AGI observation once: a spool file journaled again (the daemon stopped
+        between journaling it and deleting it) is recognised by its id."""
+        obs_id = obs.obs_id
+        if obs_id in self.seen_observations:
+            self.duplicate_observations += 1
+            return
+        self.seen_observations[obs_id] = None
+        if len(self.seen_observations) > _SEEN_OBSERVATIONS:
+            self.seen_observations.popitem(last=False)
+        self.ingest.observation(obs, enrich_only=obs.server in self.settings.ami_servers)
 
     def _stream(self, server: str) -> ServerStream:
         stream = self.streams.get(server)

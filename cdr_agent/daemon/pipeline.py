@@ -6,11 +6,15 @@ database is down it keeps retrying the same batch with backoff and reads no furt
 stays flat while the journal grows, and it catches up when the database returns. A batch the
 database refuses as data (IntegrityError, DataError) is retried call by call; a call refused on
 its own is kept in `rejected.jsonl` beside the journal and counted, never silently dropped.
+AGI observations of channels no AMI call has (enrich-only mode) are kept in `unplaced-agi.jsonl`.
+Agent presence (log-ins and pauses, stats/presence.py) is followed on the same stream and its
+changed sessions are written with the calls, every `_PRESENCE_S` seconds, with the same retries.
 """
 from __future__ import annotations
 
 import json
 import threading
+from dataclasses import asdict
 import time
 from collections import deque
 from typing import Any, Optional
@@ -21,6 +25,7 @@ from ..ami.journal import JournalReader, JournalWriter, Position
 from ..calltree.document import to_document
 from ..calltree.model import Call
 from ..replay import Ingest
+from ..stats.presence import PresenceTracker, Session
 from . import checkpoint
 from .config import DaemonConfig
 from .feed import JournalFeed, worth_logging
@@ -30,6 +35,9 @@ log = structlog.get_logger("cdr_agent.daemon.pipeline")
 _READ_BYTES = 1 << 20  # journal bytes applied between looks at the outbox
 _LAG_SAMPLES = 2000
 _RETRY_MAX_S = 5.0
+_PRESENCE_S = 5.0  # how often open log-in and pause sessions are written (their seen_at moves on)
+REJECTED_FILE = "rejected.jsonl"  # calls the database refused
+UNPLACED_FILE = "unplaced-agi.jsonl"  # AGI observations of channels no AMI call has
 
 
 class Pipeline(threading.Thread):
@@ -44,12 +52,13 @@ class Pipeline(threading.Thread):
         self.beat = time.monotonic()  # last sign of life, for the systemd watchdog
         self.snapshot: dict[str, Any] = {}
         self.lag: deque[float] = deque(maxlen=_LAG_SAMPLES)
-        self.stored = self.db_errors = self.rejected = 0
+        self.stored = self.db_errors = self.rejected = self.unplaced = 0
         self.db_up: Optional[bool] = None
         self.failed: Optional[BaseException] = None
         self._stop_at: Optional[float] = None  # monotonic deadline once a stop is requested
         self._outbox: list[Call] = []
         self._dropped: list[str] = []
+        self._sessions: list[Session] = []  # presence sessions to write
         self._writer: Any = None
         self.feed: Optional[JournalFeed] = None
         self.pos = Position(0, 0)  # journal applied up to here
@@ -77,7 +86,7 @@ class Pipeline(threading.Thread):
     def _run(self) -> None:
         self.feed, self.pos = feed, pos = self._restore()
         reader = JournalReader(self.directory)
-        last_flush = last_checkpoint = time.monotonic()
+        last_flush = last_checkpoint = last_presence = time.monotonic()
         try:
             while True:
                 self.beat = time.monotonic()
@@ -89,13 +98,16 @@ class Pipeline(threading.Thread):
                 self._collect(feed)
                 caught_up = not batch or pos >= committed
                 now = time.monotonic()
-                if self._outbox or self._dropped:
+                if now - last_presence >= _PRESENCE_S:
+                    self._sessions += _presence(feed).take()
+                    last_presence = now
+                if self._outbox or self._dropped or self._sessions:
                     if caught_up or len(self._outbox) >= self.config.batch_calls or now - last_flush >= self.config.flush_interval:
                         if not self._store():
                             break  # stopping and the database did not come back in time
                         last_flush = now
                 due = now - last_checkpoint >= self.config.journal.checkpoint_interval and pos != self._checkpointed
-                if due and not self._outbox and not self._dropped:
+                if due and not self._outbox and not self._dropped and not self._sessions:
                     self._checkpoint(pos, feed)
                     last_checkpoint = now
                 self._publish()
@@ -112,8 +124,9 @@ class Pipeline(threading.Thread):
         saved = checkpoint.load(self.directory)
         if saved is not None and saved.feed is not None:
             log.info("resuming", position=str(saved.position), open_calls=len(saved.feed.ingest.builder.state.open_calls))
+            _presence(saved.feed)
             return saved.feed, saved.position
-        feed = JournalFeed(Ingest(writer=None), self.config.calls)
+        feed = JournalFeed(Ingest(writer=None, sink=_PresenceSink()), self.config.calls)
         if saved is not None:
             return feed, saved.position
         first = JournalReader(self.directory).first()
@@ -127,6 +140,12 @@ class Pipeline(threading.Thread):
         dropped = ingest.builder.take_dropped()
         if dropped:
             self._dropped += dropped
+        for obs in ingest.builder.take_unplaced():
+            self.unplaced += 1
+            if worth_logging(self.unplaced):
+                log.warning("agi_observation_unplaced", count=self.unplaced, server=obs.server, uniqueid=obs.uniqueid,
+                            kept_in=str(self.directory / UNPLACED_FILE))
+            self._keep(UNPLACED_FILE, {"observation": json.loads(obs.to_json())})
 
     # ---- the database -----------------------------------------------------------------
 
@@ -164,6 +183,8 @@ class Pipeline(threading.Thread):
 
     def _write(self, calls: Optional[list[Call]]) -> None:
         writer = self._open_writer()
+        if self._sessions:
+            self._write_sessions(writer.engine)
         if calls is not None:
             writer.write(calls)
             return
@@ -183,6 +204,20 @@ class Pipeline(threading.Thread):
             self.stored += len(batch)
             now = time.time()
             self.lag.extend(now - c.ended_at for c in batch if c.ended_at is not None)
+
+    def _write_sessions(self, engine: Any) -> None:
+        from ..stats.recorder import write_sessions
+
+        try:
+            write_sessions(engine, self._sessions)
+        except Exception as exc:  # noqa: BLE001 - sorted out by _refused; outages go up
+            if not self._refused(exc):
+                raise
+            log.error("presence_rejected_by_database", sessions=len(self._sessions), error=str(exc)[:300],
+                      kept_in=str(self.directory / REJECTED_FILE))
+            for session in self._sessions:
+                self._keep(REJECTED_FILE, {"error": str(exc)[:1000], "presence": asdict(session)})
+        self._sessions = []
 
     def _refused(self, exc: BaseException) -> bool:
         """The database refuses the data (not: is unavailable). COPY on PostgreSQL raises the
@@ -207,10 +242,14 @@ class Pipeline(threading.Thread):
                     raise
                 self.rejected += 1
                 log.error("call_rejected_by_database", call_id=call.call_id, error=str(exc)[:300],
-                          kept_in=str(self.directory / "rejected.jsonl"))
-                with open(self.directory / "rejected.jsonl", "a", encoding="utf-8") as f:
-                    f.write(json.dumps({"error": str(exc)[:1000], "call": to_document(call)}, ensure_ascii=False) + "\n")
+                          kept_in=str(self.directory / REJECTED_FILE))
+                self._keep(REJECTED_FILE, {"error": str(exc)[:1000], "call": to_document(call)})
         return written
+
+    def _keep(self, name: str, record: dict[str, Any]) -> None:
+        """Set a record aside for a human, one JSON line in `name` beside the journal."""
+        with open(self.directory / name, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def _open_writer(self) -> Any:
         if self._writer is None:
@@ -239,7 +278,8 @@ class Pipeline(threading.Thread):
         feed.finish()
         if self._outbox or self._dropped:
             return  # the database is down: the journal and the last checkpoint keep everything
-        if still_open and not self._store(still_open):
+        self._sessions += _presence(feed).take()
+        if (still_open or self._sessions) and not self._store(still_open):
             return
         self._checkpoint(pos, feed)
         log.info("pipeline_stopped", position=str(pos), calls_stored=self.stored, in_progress=len(still_open))
@@ -269,5 +309,28 @@ class Pipeline(threading.Thread):
             "gaps": feed.gaps,
             "resyncs": feed.resyncs,
             "observations": feed.ingest.stats.observations,
+            "duplicate_observations": feed.duplicate_observations,
+            "unplaced_observations": self.unplaced,
             "position": self.pos,
         }
+
+
+class _PresenceSink:
+    """The Ingest's event sink in the daemon: presence is followed here, and written by the
+    pipeline (`_presence(feed).take()`), not at the Ingest's flushes (it has no writer)."""
+
+    def __init__(self) -> None:
+        self.tracker = PresenceTracker()
+
+    def feed(self, event: Any) -> None:
+        self.tracker.feed(event)
+
+    def flush(self) -> None:
+        pass
+
+
+def _presence(feed: JournalFeed) -> PresenceTracker:
+    """The feed's presence tracker (a checkpoint saved by a release without one gets one)."""
+    if not isinstance(feed.ingest.sink, _PresenceSink):
+        feed.ingest.sink = _PresenceSink()
+    return feed.ingest.sink.tracker

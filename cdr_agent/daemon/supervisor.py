@@ -2,7 +2,8 @@
 pipeline thread builds and stores from it; systemd is told when we are ready and alive.
 
 Threads: the asyncio loop (sockets, journal appends, metrics, notify), the pipeline (builder,
-database), and a small syncer (fsync of the journal every `fsync_interval`). Nothing on the
+database), a small syncer (fsync of the journal every `fsync_interval`) and, with a [spool],
+the default executor draining the classic AGI scripts' spool into the journal. Nothing on the
 loop waits on the database or the disk.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from . import metrics
 from .config import DaemonConfig, Listen
 from .notify import Notifier
 from .pipeline import Pipeline
+from .spooldrain import SpoolDrain
 
 log = structlog.get_logger("cdr_agent.daemon")
 
@@ -44,6 +46,7 @@ class Supervisor:
         self.ready = False
         self.metrics_listen: Optional[Listen] = None  # where metrics really listen (port 0: picked)
         self.fastagi_listen: Optional[Listen] = None
+        self.spool_drain: Optional[SpoolDrain] = None
         self._last_journal_error = float("-inf")
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._stop: Optional[asyncio.Event] = None
@@ -74,6 +77,9 @@ class Supervisor:
         syncer.start()
         servers = [s for s in (await self._serve_metrics(), await self._serve_fastagi()) if s is not None]
         tasks = [asyncio.create_task(c.run(), name=f"ami-{c.target.server}") for c in self.clients]
+        if cfg.spool is not None:
+            self.spool_drain = SpoolDrain(cfg.spool, self.journal)
+            tasks.append(asyncio.create_task(self._drain_spool(self.spool_drain), name="spool"))
         health = asyncio.create_task(self._health(), name="health")
         self.notifier.send("STATUS=connecting to AMI")
         await self._stop.wait()
@@ -82,9 +88,13 @@ class Supervisor:
         self.notifier.send("STOPPING=1", "STATUS=storing the last calls")
         health.cancel()
         await asyncio.gather(*(c.stop() for c in self.clients))
+        for task in tasks[len(self.clients):]:
+            task.cancel()
         await asyncio.wait(tasks, timeout=5.0)
         for server in servers:
             server.close()
+        if self.spool_drain is not None:  # the hangup handlers of the last calls
+            await asyncio.get_running_loop().run_in_executor(None, self.spool_drain.drain)
         self.pipeline.request_stop(cfg.stop_timeout)
         self.journal.close()
         await asyncio.get_running_loop().run_in_executor(None, self.pipeline.join, cfg.stop_timeout + 10.0)
@@ -94,6 +104,14 @@ class Supervisor:
         log.info("daemon_stopped", exit_code=self.exit_code, **{k: v for k, v in self.pipeline.snapshot.items()
                                                                  if k in ("events", "calls_stored", "open_calls")})
         return self.exit_code
+
+    @staticmethod
+    async def _drain_spool(drain: SpoolDrain) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            while await loop.run_in_executor(None, drain.drain) >= drain.settings.batch:
+                pass  # a full batch: more may wait
+            await asyncio.sleep(drain.settings.interval)
 
     def _install_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -249,4 +267,19 @@ class Supervisor:
             M("cdr_agent_skipped_events_total", "counter", "events the builder could not place").add(snap.get("skipped_events", 0)),
             M("cdr_agent_failed_events_total", "counter", "events or records whose processing raised").add(snap.get("failed_events", 0)),
             M("cdr_agent_agi_observations_total", "counter", "AGI observations applied").add(snap.get("observations", 0)),
+            M("cdr_agent_agi_duplicates_total", "counter", "AGI observations journaled twice, applied once").add(snap.get("duplicate_observations", 0)),
+            M("cdr_agent_agi_unplaced_total", "counter", "AGI observations of channels no AMI call has (kept in unplaced-agi.jsonl)").add(snap.get("unplaced_observations", 0)),
+            *self._spool_metrics(),
         ])
+
+    def _spool_metrics(self) -> list[metrics.Metric]:
+        drain = self.spool_drain
+        if drain is None:
+            return []
+        M = metrics.Metric
+        return [
+            M("cdr_agent_spool_journaled_total", "counter", "classic AGI spool files moved into the journal").add(drain.stats.journaled),
+            M("cdr_agent_spool_pending", "gauge", "classic AGI spool files waiting").add(drain.waiting),
+            M("cdr_agent_spool_rejected_total", "counter", "unreadable spool files moved to bad/").add(drain.rejected),
+            M("cdr_agent_spool_errors_total", "counter", "spool looks that failed (files kept)").add(drain.stats.errors),
+        ]

@@ -62,7 +62,7 @@ class PresenceTracker:
 
     def __init__(self) -> None:
         self.open: dict[Key, Session] = {}
-        self.changed: dict[int, Session] = {}
+        self.changed: dict[tuple[Key, float], Session] = {}  # by key and start: stable across a pickle
         self.clock: dict[str, float] = {}  # server -> last event time
         self.skipped: dict[str, int] = {}
 
@@ -84,7 +84,7 @@ class PresenceTracker:
         """Sessions that changed since the last call, open ones with `seen_at` brought up to date."""
         for session in self.open.values():
             session.seen_at = max(session.seen_at, self.clock.get(session.server, session.seen_at))
-            self.changed[id(session)] = session
+            self._changed(session)
         out, self.changed = list(self.changed.values()), {}
         return out
 
@@ -96,13 +96,16 @@ class PresenceTracker:
             return
         session = Session(*member, kind=kind, started_at=at, seen_at=at, reason=reason or None)
         self.open[key] = session
-        self.changed[id(session)] = session
+        self._changed(session)
 
     def _end(self, member: tuple[str, str, str], kind: str, at: float) -> None:
         session = self.open.pop((*member, kind), None)
         if session is not None:
             session.ended_at = session.seen_at = max(at, session.started_at)
-            self.changed[id(session)] = session
+            self._changed(session)
+
+    def _changed(self, session: Session) -> None:
+        self.changed[((session.server, session.agent, session.queue, session.kind), session.started_at)] = session
 
     def _known(self, ev: Event, member: tuple[str, str, str], at: float) -> None:
         """A member we did not see join: logged in since its LoginTime."""
