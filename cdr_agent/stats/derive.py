@@ -73,15 +73,18 @@ def insert_queue_calls(lo: float, hi: float) -> Insert:
     )
     answered = apps.c.result == "answered"
     # Who transfers may be the leg the queue rang or, behind a Local member, the phone that
-    # leg dialled: any answered attempt of the visit.
+    # leg dialled: any answered attempt of the visit. Nested, transfers first: most calls
+    # have none, so one probe of `transfers` settles the visit (flat, SQLite probed attempts
+    # first and PostgreSQL hashed every transfer and attempt stored, for each chunk).
     reached = attempts.alias("reached")
-    transferred = exists().where(
-        transfers.c.call_id == apps.c.call_id,
-        transfers.c.completed == true(),
+    by_reached = exists().where(
         reached.c.call_id == transfers.c.call_id,
         reached.c.to_leg == transfers.c.transferer_leg,
         reached.c.app_id == apps.c.app_id,
         reached.c.outcome == "ANSWER",
+    ).correlate_except(reached)
+    transferred = exists().where(
+        transfers.c.call_id == apps.c.call_id, transfers.c.completed == true(), by_reached
     )
     status = case(
         (and_(answered, transferred), "transferred"),

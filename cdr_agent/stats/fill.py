@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, true
 from sqlalchemy.engine import Connection
 
 from ..store.stats_tables import (
@@ -34,7 +35,11 @@ from .recorder import load_sessions
 from .sql import HOUR_S, ceil_hour, floor_hour, hours
 
 DEFAULT_LOOKBACK_H = 3
-DEFAULT_CHUNK_H = 168  # hours per transaction when catching up or rebuilding
+# Hours per transaction when catching up or rebuilding: a month, so that a chunk's fixed
+# costs (a hash join reads a whole table on PostgreSQL) are spread over many calls.
+DEFAULT_CHUNK_H = 744
+_PG_SETTINGS = {"jit": "off", "random_page_cost": "1.1", "work_mem": "64MB"}
+_SQLITE_CACHE = "PRAGMA cache_size = -262144"  # negative: in KiB, so 256 MiB
 
 
 @dataclass
@@ -124,12 +129,36 @@ def _changed_hours(conn: Connection, lo: float, hi: float) -> list[float]:
 def _fill_chunk(conn: Connection, lo: float, hi: float, cutoff: float) -> int:
     """Refill the calls started in [lo, hi) and every hourly row they touch. Returns the
     number of per-call queue rows written."""
+    with _tuned(conn):
+        return _refill(conn, lo, hi, cutoff)
+
+
+@contextmanager
+def _tuned(conn: Connection) -> Iterator[None]:
+    """Session settings for the statements of one chunk, undone afterwards."""
     if conn.dialect.name == "postgresql":
-        # JIT compiling costs more than these queries; and a window of hours is read best
-        # through the indexes, which the planner underrates when tables are large and cached
-        # (it would scan every table: a fill would cost the size of the store, not the window).
-        conn.exec_driver_sql("SET LOCAL jit = off")
-        conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
+        # JIT compiling costs more than these queries; a window of hours is read best through
+        # the indexes, which the planner underrates when tables are large and cached (it would
+        # scan every table: a fill would cost the size of the store, not the window); and the
+        # sorts and hashes of a chunk's rows should stay in memory. Local: this transaction.
+        conn.execute(select(*(func.set_config(k, v, true()) for k, v in _PG_SETTINGS.items())))
+        yield
+    elif conn.dialect.name == "sqlite":
+        # The default page cache (2 MB) thrashes on the per-call probes of calls, apps and
+        # attempts by uuid: a larger one for the fill, then the connection's own again.
+        # (A PRAGMA takes no bound parameter: the value restored is SQLite's own integer.)
+        kept = int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
+        conn.exec_driver_sql(_SQLITE_CACHE)
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"PRAGMA cache_size = {kept:d}")
+    else:
+        yield
+
+
+def _refill(conn: Connection, lo: float, hi: float, cutoff: float) -> int:
+    """The statements of one chunk: per-call rows first, then the hourly rows from them."""
     touched = set(conn.scalars(derive.queue_call_hours(lo, hi)))
     conn.execute(derive.delete_queue_calls(lo, hi))
     insert = derive.insert_queue_calls(lo, hi)
