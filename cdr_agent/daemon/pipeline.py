@@ -7,16 +7,17 @@ stays flat while the journal grows, and it catches up when the database returns.
 database refuses as data (IntegrityError, DataError) is retried call by call; a call refused on
 its own is kept in `rejected.jsonl` beside the journal and counted, never silently dropped.
 AGI observations of channels no AMI call has (enrich-only mode) are kept in `unplaced-agi.jsonl`.
-Agent presence (log-ins and pauses, stats/presence.py) is followed on the same stream and its
-changed sessions are written with the calls, every `_PRESENCE_S` seconds, with the same retries.
+Agent presence (log-ins and pauses, stats/presence.py) is followed on the same stream (the
+tracker is the Ingest's event sink) and its changed sessions are written with the calls, every
+`_PRESENCE_S` seconds, with the same retries.
 """
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict
 import time
 from collections import deque
+from dataclasses import asdict
 from typing import Any, Optional
 
 import structlog
@@ -126,7 +127,7 @@ class Pipeline(threading.Thread):
             log.info("resuming", position=str(saved.position), open_calls=len(saved.feed.ingest.builder.state.open_calls))
             _presence(saved.feed)
             return saved.feed, saved.position
-        feed = JournalFeed(Ingest(writer=None, sink=_PresenceSink()), self.config.calls)
+        feed = JournalFeed(Ingest(writer=None, sink=PresenceTracker()), self.config.calls)
         if saved is not None:
             return feed, saved.position
         first = JournalReader(self.directory).first()
@@ -145,7 +146,7 @@ class Pipeline(threading.Thread):
             if worth_logging(self.unplaced):
                 log.warning("agi_observation_unplaced", count=self.unplaced, server=obs.server, uniqueid=obs.uniqueid,
                             kept_in=str(self.directory / UNPLACED_FILE))
-            self._keep(UNPLACED_FILE, {"observation": json.loads(obs.to_json())})
+            self._keep(UNPLACED_FILE, obs.to_json())  # as journaled: Observation.from_json reads it back
 
     # ---- the database -----------------------------------------------------------------
 
@@ -216,7 +217,7 @@ class Pipeline(threading.Thread):
             log.error("presence_rejected_by_database", sessions=len(self._sessions), error=str(exc)[:300],
                       kept_in=str(self.directory / REJECTED_FILE))
             for session in self._sessions:
-                self._keep(REJECTED_FILE, {"error": str(exc)[:1000], "presence": asdict(session)})
+                self._keep(REJECTED_FILE, json.dumps({"error": str(exc)[:1000], "presence": asdict(session)}))
         self._sessions = []
 
     def _refused(self, exc: BaseException) -> bool:
@@ -243,13 +244,14 @@ class Pipeline(threading.Thread):
                 self.rejected += 1
                 log.error("call_rejected_by_database", call_id=call.call_id, error=str(exc)[:300],
                           kept_in=str(self.directory / REJECTED_FILE))
-                self._keep(REJECTED_FILE, {"error": str(exc)[:1000], "call": to_document(call)})
+                self._keep(REJECTED_FILE, json.dumps({"error": str(exc)[:1000], "call": to_document(call)},
+                                                     ensure_ascii=False))
         return written
 
-    def _keep(self, name: str, record: dict[str, Any]) -> None:
-        """Set a record aside for a human, one JSON line in `name` beside the journal."""
-        with open(self.directory / name, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    def _keep(self, name: str, line: str) -> None:
+        """Set a record aside for a human: one JSON line in `name` beside the journal."""
+        with open(self.directory / name, "a", encoding="utf-8", errors="surrogatepass") as f:
+            f.write(line + "\n")
 
     def _open_writer(self) -> Any:
         if self._writer is None:
@@ -315,22 +317,10 @@ class Pipeline(threading.Thread):
         }
 
 
-class _PresenceSink:
-    """The Ingest's event sink in the daemon: presence is followed here, and written by the
-    pipeline (`_presence(feed).take()`), not at the Ingest's flushes (it has no writer)."""
-
-    def __init__(self) -> None:
-        self.tracker = PresenceTracker()
-
-    def feed(self, event: Any) -> None:
-        self.tracker.feed(event)
-
-    def flush(self) -> None:
-        pass
-
 
 def _presence(feed: JournalFeed) -> PresenceTracker:
-    """The feed's presence tracker (a checkpoint saved by a release without one gets one)."""
-    if not isinstance(feed.ingest.sink, _PresenceSink):
-        feed.ingest.sink = _PresenceSink()
-    return feed.ingest.sink.tracker
+    """The feed's presence tracker, the Ingest's event sink (a checkpoint saved by a release
+    without one gets one)."""
+    if not isinstance(feed.ingest.sink, PresenceTracker):
+        feed.ingest.sink = PresenceTracker()
+    return feed.ingest.sink

@@ -80,6 +80,10 @@ class PresenceTracker:
             return
         handler(self, ev, (ev.server, agent, queue), at)
 
+    def flush(self) -> None:
+        """As an Ingest's event sink (the daemon's): nothing to write here, the pipeline
+        writes what `take()` hands out with its calls."""
+
     def take(self) -> list[Session]:
         """Sessions that changed since the last call, open ones with `seen_at` brought up to date."""
         for session in self.open.values():
