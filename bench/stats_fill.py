@@ -1,12 +1,17 @@
 """Statistics fill benchmark: `stats fill` over >= 1M calls beside one hand-written GROUP BY.
 
 The call trees come from the call generator (10 queues, 50 agents): a base stream is built
-by the real builder, then its rows are repeated with shifted ids and times until the store
-holds --calls calls. Printed, per database:
-- the floor: one hand-written SQL GROUP BY computing hourly queue counters straight from the
-  same call-tree rows (apps + attempts + calls), its result fetched;
-- a full `stats fill` of every hour (per-call rows, hourly queue and agent counters,
-  presence), and its ratio to the floor (target <= 3);
+by the real builder, then its rows (the call trees and the per-call statistics rows the
+writer derives with them) are repeated with shifted ids and times until the store holds
+--calls calls. Printed, per database:
+- what the per-call statistics rows cost at capture, where they are now derived and written:
+  the Python derivation per call (measured on the base calls), and the share of the insert
+  time that goes to their rows while loading the store;
+- two floors, each one hand-written SQL GROUP BY computing hourly queue counters, its result
+  fetched: over the call-tree rows (calls + apps; reads no attempts, writes nothing), and over
+  the per-call queue rows the fill itself reads (stat_queue_calls), the stricter of the two;
+- a full `stats fill` of every hour (hourly queue and agent counters, presence), and its
+  ratio to each floor (target <= 3);
 - an incremental fill of one new hour, with the store at 10% and at 100% of its size: the
   ratio of the two shows whether its cost follows the hour or the table (target ~1).
 
@@ -33,16 +38,20 @@ from cdr_agent.callgen.stream import CallGenerator  # noqa: E402
 from cdr_agent.replay import Ingest, read_events  # noqa: E402
 from cdr_agent.stats.fill import fill  # noqa: E402
 from cdr_agent.stats.presence import Session  # noqa: E402
+from cdr_agent.stats.percall import stat_rows  # noqa: E402
 from cdr_agent.stats.recorder import write_sessions  # noqa: E402
+from cdr_agent.store.stats_tables import stat_agent_calls, stat_queue_calls  # noqa: E402
 from cdr_agent.store.tables import CHILD_TABLES, UTCDateTime, calls, metadata  # noqa: E402
 from cdr_agent.store.writer import _copy_rows, call_rows, open_engine  # noqa: E402
 
 HOUR = 3600.0
 BASE_CALLS = 20_000
-_TIMES = ("started_at", "answered_at", "ended_at", "created_at", "began_at", "at", "entered_at", "left_at")
+_TIMES = ("started_at", "answered_at", "ended_at", "created_at", "began_at", "at", "entered_at", "left_at",
+          "hour", "call_hour")
 _IDS = ("call_id", "leg_id", "local_peer", "from_leg", "to_leg", "hop_leg", "app_id", "transferer_leg",
         "transferee_leg", "target_leg", "leg")
-TABLES = (calls, *CHILD_TABLES)
+DERIVED = (stat_queue_calls, stat_agent_calls)
+TABLES = (calls, *CHILD_TABLES, *DERIVED)
 
 # The floor: hourly queue counters in one GROUP BY over the queue visits of the call trees
 # (apps, with calls for the window), hand-written. It reads no attempts and writes nothing:
@@ -57,6 +66,18 @@ SELECT {hour} AS hour, a.name AS queue, count(*) AS offered,
 FROM calls c
 JOIN apps a ON a.call_id = c.call_id
 WHERE a.app = 'queue' AND c.started_at >= :lo AND c.started_at < :hi
+GROUP BY 1, 2
+"""
+# The stricter floor: the same counters from the rows the fill reads, its per-call queue rows.
+_FLOOR_PER_CALL = """
+SELECT q.hour, q.queue, count(*) AS offered,
+       sum(CASE WHEN q.status IN ('answered', 'transferred') THEN 1 ELSE 0 END) AS answered,
+       sum(CASE WHEN q.status = 'abandoned' THEN 1 ELSE 0 END) AS abandoned,
+       sum(CASE WHEN q.status = 'timeout' THEN 1 ELSE 0 END) AS timeout,
+       sum(q.wait_s) AS wait_s, max(q.wait_s) AS wait_max_s,
+       sum(CASE WHEN q.status IN ('answered', 'transferred') AND q.wait_s <= 20 THEN 1 ELSE 0 END) AS within_20
+FROM stat_queue_calls q
+WHERE q.hour >= :lo AND q.hour < :hi
 GROUP BY 1, 2
 """
 _HOUR_SQL = {
@@ -111,16 +132,21 @@ def shifted(rows: dict[str, list[dict]], k: int, shift: float) -> dict[str, list
     return out
 
 
-def insert(engine: Engine, rows: dict[str, list[dict]]) -> None:
+def insert(engine: Engine, rows: dict[str, list[dict]]) -> float:
+    """Insert the rows; returns the seconds spent on the per-call statistics rows."""
+    derived_s = 0.0
     with engine.begin() as conn:
         for table in TABLES:
             part = rows.get(table.name)
             if not part:
                 continue
+            t = time.perf_counter()
             if engine.dialect.name == "postgresql":
                 _copy_rows(conn, table, part)
             else:
                 conn.execute(table.insert(), part)
+            derived_s += time.perf_counter() - t if table in DERIVED else 0.0
+    return derived_s
 
 
 def timed(label: str, work: Callable[[], object]) -> float:
@@ -131,8 +157,8 @@ def timed(label: str, work: Callable[[], object]) -> float:
     return took
 
 
-def floor_query(engine: Engine, lo: float, hi: float) -> int:
-    sql = text(_FLOOR.format(hour=_HOUR_SQL[engine.dialect.name]))
+def floor_query(engine: Engine, lo: float, hi: float, template: str = _FLOOR) -> int:
+    sql = text(template.format(hour=_HOUR_SQL[engine.dialect.name]))
     sql = sql.bindparams(bindparam("lo", type_=UTCDateTime()), bindparam("hi", type_=UTCDateTime()))
     with engine.connect() as conn:
         return len(conn.execute(sql, {"lo": lo, "hi": hi}).all())
@@ -150,9 +176,14 @@ def run(engine: Engine, total_calls: int, base: tuple) -> None:
     span = span_h * HOUR
     small = max(1, reps // 10)
 
+    spent = {"insert": 0.0, "derived": 0.0}
+
     def load(k_from: int, k_to: int) -> None:
         for k in range(k_from, k_to):
-            insert(engine, shifted(rows, k, k * span))
+            copy = shifted(rows, k, k * span)
+            t = time.perf_counter()
+            spent["derived"] += insert(engine, copy)
+            spent["insert"] += time.perf_counter() - t
             write_sessions(engine, [Session(s.server, s.agent, s.queue, s.kind, s.started_at + k * span,
                                             s.seen_at + k * span, s.ended_at + k * span if s.ended_at else None,
                                             s.reason) for s in sessions])
@@ -193,17 +224,22 @@ def run(engine: Engine, total_calls: int, base: tuple) -> None:
         queued = conn.scalar(text("SELECT count(*) FROM apps WHERE app = 'queue'"))
         attempt_rows = conn.scalar(text("SELECT count(*) FROM attempts"))
     print(f"  store: {stored:,} calls, {queued:,} queue visits, {attempt_rows:,} attempts, {reps * span_h:.0f} hours")
+    print(f"  capture: inserting every row took {spent['insert']:.1f} s, {spent['derived']:.1f} s of it"
+          f" the per-call statistics rows ({spent['derived'] / spent['insert']:.0%})")
     lo, hi = first - HOUR, first + reps * span
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
-    floor_query(engine, lo, hi)  # warm the cache the same way for both
-    t_floor = timed("floor: one GROUP BY over the same rows", lambda: floor_query(engine, lo, hi))
-    for table in ("stat_queue_calls", "stat_queue_hourly", "stat_agent_hourly", "stat_agent_presence_hourly", "stat_fill_hours"):
+    floor_query(engine, lo, hi)  # warm the cache the same way for all
+    floor_query(engine, lo, hi, _FLOOR_PER_CALL)
+    t_floor = timed("floor: GROUP BY over calls + apps", lambda: floor_query(engine, lo, hi))
+    t_floor_q = timed("floor: GROUP BY over stat_queue_calls", lambda: floor_query(engine, lo, hi, _FLOOR_PER_CALL))
+    for table in ("stat_queue_hourly", "stat_agent_hourly", "stat_agent_presence_hourly", "stat_fill_hours"):
         with engine.begin() as conn:
             conn.execute(text(f"DELETE FROM {table}"))
     t_fill = timed("stats fill, every hour", lambda: fill(engine, lo, hi, now=hi))
-    print(f"  ratio fill / floor: {t_fill / t_floor:.2f}  (target <= 3)")
+    print(f"  ratio fill / floor over the call trees: {t_fill / t_floor:.2f}  (target <= 3)")
+    print(f"  ratio fill / floor over the per-call rows: {t_fill / t_floor_q:.2f}  (target <= 3)")
     t_big = new_hours(reps)
     print(f"  {'incremental fill of 1 new hour (median of 5), ' + format(stored, ',') + ' calls stored':44} {t_big:8.3f} s")
     print(f"  ratio incremental at 100% / at 10% of the store: {t_big / t_small:.2f}  (target ~1: the hour, not the table)")
@@ -218,6 +254,16 @@ def main() -> None:
     t = time.perf_counter()
     base = base_calls()
     print(f"base stream: {len(base[0]):,} calls built in {time.perf_counter() - t:.1f} s, {base[3]:.0f} hours")
+    t = time.perf_counter()
+    for call in base[0]:
+        call_rows(call)
+    t_rows = time.perf_counter() - t
+    t = time.perf_counter()
+    for call in base[0]:
+        stat_rows(call)
+    t_stat = time.perf_counter() - t
+    print(f"capture, Python: a call's rows {t_rows / len(base[0]) * 1e6:.0f} us, of which its statistics rows"
+          f" {t_stat / len(base[0]) * 1e6:.0f} us ({t_stat / t_rows:.0%})")
     targets = [] if args.pg is None else [("postgresql", args.pg)]
     with tempfile.TemporaryDirectory() as tmp:
         targets.insert(0, ("sqlite", f"sqlite:///{tmp}/bench.sqlite"))

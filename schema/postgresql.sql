@@ -40,6 +40,25 @@ CREATE INDEX ix_calls_server ON calls (server);
 
 CREATE INDEX ix_calls_started_at ON calls (started_at);
 
+CREATE TABLE stat_agent_calls (
+	hour TIMESTAMP WITH TIME ZONE NOT NULL,
+	call_id VARCHAR(36) NOT NULL,
+	app_id VARCHAR(64) NOT NULL,
+	agent VARCHAR(255) NOT NULL,
+	server VARCHAR(255) NOT NULL,
+	queue VARCHAR(128) NOT NULL,
+	rung INTEGER NOT NULL,
+	answered INTEGER NOT NULL,
+	ring_no_answer INTEGER NOT NULL,
+	rejected INTEGER NOT NULL,
+	transferred INTEGER NOT NULL,
+	ring_s DOUBLE PRECISION NOT NULL,
+	talk_s DOUBLE PRECISION NOT NULL,
+	PRIMARY KEY (hour, server, queue, agent, call_id, app_id)
+);
+
+CREATE INDEX ix_stat_agent_calls_call_id ON stat_agent_calls (call_id);
+
 CREATE TABLE stat_agent_hourly (
 	hour TIMESTAMP WITH TIME ZONE NOT NULL,
 	server VARCHAR(255) NOT NULL,
@@ -77,11 +96,13 @@ CREATE TABLE stat_agent_sessions (
 	PRIMARY KEY (session_id)
 );
 
+CREATE INDEX ix_stat_agent_sessions_seen_at ON stat_agent_sessions (seen_at);
+
 CREATE INDEX ix_stat_agent_sessions_started_at ON stat_agent_sessions (started_at);
 
 CREATE TABLE stat_fill_hours (
 	hour TIMESTAMP WITH TIME ZONE NOT NULL,
-	calls INTEGER NOT NULL,
+	queue_visits INTEGER NOT NULL,
 	filled_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	PRIMARY KEY (hour)
 );
@@ -90,7 +111,7 @@ CREATE TABLE stat_queue_calls (
 	hour TIMESTAMP WITH TIME ZONE NOT NULL,
 	call_id VARCHAR(36) NOT NULL,
 	app_id VARCHAR(64) NOT NULL,
-	call_started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	call_hour TIMESTAMP WITH TIME ZONE NOT NULL,
 	server VARCHAR(255) NOT NULL,
 	queue VARCHAR(128) NOT NULL,
 	status VARCHAR(64) NOT NULL,
@@ -100,10 +121,12 @@ CREATE TABLE stat_queue_calls (
 	wait_s DOUBLE PRECISION,
 	ring_s DOUBLE PRECISION,
 	talk_s DOUBLE PRECISION,
-	PRIMARY KEY (hour, call_id, app_id)
+	PRIMARY KEY (hour, server, queue, call_id, app_id)
 );
 
-CREATE INDEX ix_stat_queue_calls_call_started_at ON stat_queue_calls (call_started_at, hour);
+CREATE INDEX ix_stat_queue_calls_call_hour ON stat_queue_calls (call_hour, hour);
+
+CREATE INDEX ix_stat_queue_calls_call_id ON stat_queue_calls (call_id);
 
 CREATE TABLE stat_queue_hourly (
 	hour TIMESTAMP WITH TIME ZONE NOT NULL,

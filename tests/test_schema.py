@@ -6,10 +6,12 @@ from sqlalchemy import create_engine, inspect
 
 from cdr_agent.calltree.document import to_document
 from cdr_agent.store import CallWriter, load_document, open_engine
-from cdr_agent.store.schema import DIALECTS, main, path_for, render, statements
+from cdr_agent.store.schema import DIALECTS, SCHEMA_DIR, main, path_for, render, statements
 from cdr_agent.store.tables import metadata
 
 from test_store import CID, make_call
+
+MIGRATIONS = SCHEMA_DIR / "migrations"
 
 
 @pytest.mark.parametrize("dialect", sorted(DIALECTS))
@@ -35,8 +37,7 @@ def test_ddl_file_creates_working_schema(db_url: str) -> None:
     engine = create_engine(db_url)
     try:
         with engine.begin() as conn:
-            for stmt in statements(path_for(engine.dialect.name).read_text(encoding="utf-8")):
-                conn.exec_driver_sql(stmt)
+            _run_script(conn, path_for(engine.dialect.name))
         insp = inspect(engine)
         assert set(insp.get_table_names()) == set(metadata.tables)
         for table in metadata.sorted_tables:
@@ -53,3 +54,28 @@ def test_ddl_file_creates_working_schema(db_url: str) -> None:
         assert load_document(store, CID) == to_document(call)
     finally:
         store.dispose()
+
+
+def _run_script(conn, path) -> None:
+    for stmt in statements(path.read_text(encoding="utf-8")):
+        conn.exec_driver_sql(stmt)
+
+
+def test_migrations_bring_the_initial_schema_to_the_models(db_url: str) -> None:
+    """0001 then every numbered migration, in order, gives the tables and indexes of today's
+    models, so a database created by the first release can be brought up to date."""
+    engine = create_engine(db_url)
+    name = engine.dialect.name
+    migrations = sorted(MIGRATIONS.glob(f"0*.{name}.sql"))
+    assert migrations[0].name == f"0001_initial.{name}.sql" and len(migrations) >= 2
+    try:
+        with engine.begin() as conn:
+            for path in migrations:
+                _run_script(conn, path)
+        insp = inspect(engine)
+        assert set(insp.get_table_names()) == set(metadata.tables)
+        for table in metadata.sorted_tables:
+            assert [c["name"] for c in insp.get_columns(table.name)] == list(table.c.keys()), table.name
+            assert {i["name"] for i in insp.get_indexes(table.name)} == {i.name for i in table.indexes}, table.name
+    finally:
+        engine.dispose()

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 
 from cdr_agent.calltree.model import COMPLETE, AppContext, Attempt, Call, Leg, Transfer
 from cdr_agent.stats.fill import fill
-from cdr_agent.store.stats_tables import stat_agent_hourly, stat_queue_calls, stat_queue_hourly
+from cdr_agent.store.stats_tables import stat_agent_calls, stat_agent_hourly, stat_queue_calls, stat_queue_hourly
 from cdr_agent.store.writer import CallWriter
 
 HOUR = 1795460400.0
@@ -93,3 +93,31 @@ def test_queue_and_agent_names_are_kept_verbatim(engine: Engine) -> None:
     per_call, hourly, agents = filled(engine, [queue_call(1, odd, "answered", [("Zoë \"Z\" Ünal", "ANSWER")])])
     assert per_call["01"].queue == odd and odd in hourly
     assert (odd, "Zoë \"Z\" Ünal") in agents
+
+
+def _stat_rows(engine: Engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in (stat_queue_calls, stat_agent_calls)}
+
+
+def test_the_writer_keeps_a_calls_statistics_rows_with_the_call(engine: Engine) -> None:
+    """Written with the call, replaced when it is rewritten (never added to), gone with it;
+    none while it is in progress."""
+    writer = CallWriter(engine)
+    calls = [queue_call(1, "sales", "answered", [("Alice", "NOANSWER"), ("Bob", "ANSWER")]),
+             queue_call(2, "sales", "abandoned", [("Alice", "NOANSWER"), ("Alice", "BUSY")])]
+    writer.write(calls)
+    rows = _stat_rows(engine)
+    assert len(rows["stat_queue_calls"]) == 2
+    agents = {(r[1][-2:], r[3]): r[6:] for r in rows["stat_agent_calls"]}  # (call, agent): figures
+    assert agents == {
+        ("01", "Alice"): (1, 0, 1, 0, 0, 4.0, 0.0), ("01", "Bob"): (1, 1, 0, 0, 0, 10.0, 39.0),
+        ("02", "Alice"): (2, 0, 1, 1, 0, 8.0, 0.0),
+    }
+    writer.write(calls)
+    assert _stat_rows(engine) == rows, "a rewrite replaces the rows"
+    calls[0].status = "in_progress"
+    writer.write([calls[0]])
+    assert {r[1][-2:] for r in _stat_rows(engine)["stat_queue_calls"]} == {"02"}, "unsettled: no rows yet"
+    writer.delete([calls[1].call_id])
+    assert _stat_rows(engine) == {"stat_queue_calls": [], "stat_agent_calls": []}

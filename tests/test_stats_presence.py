@@ -72,10 +72,11 @@ def test_hourly_presence_counts_an_agent_once_over_queues() -> None:
         Session("a", "zoe", "sales", LOGIN, T0 + 1800, T0 + 9000),  # open, seen until then
         Session("a", "zoe", "support", PAUSE, T0 + 3000, T0 + 4200, ended_at=T0 + 4200),
     ]
-    hours = hourly_presence(sessions, T0, T0 + 3 * 3600)
+    spans = [s.span for s in sessions]
+    hours = hourly_presence(spans, T0, T0 + 3 * 3600)
     assert hours == {
         (T0, "a", "zoe"): {"login_s": 1800.0, "pause_s": 600.0},
         (T0 + 3600, "a", "zoe"): {"login_s": 3600.0, "pause_s": 600.0},
         (T0 + 7200, "a", "zoe"): {"login_s": 1800.0, "pause_s": 0.0},
     }
-    assert hourly_presence(sessions, T0 + 3600, T0 + 7200)[(T0 + 3600, "a", "zoe")]["login_s"] == pytest.approx(3600)
+    assert hourly_presence(spans, T0 + 3600, T0 + 7200)[(T0 + 3600, "a", "zoe")]["login_s"] == pytest.approx(3600)

@@ -1,6 +1,7 @@
 """Call-centre statistics: queue and agent figures derived from the stored call trees.
 
-`fill` turns call trees into per-call queue rows and hourly counters (set-based SQL: the
-rows never travel through Python), `presence` follows agent login/pause from QueueMember*
-events, `report` turns hourly counters into what a call-centre manager reads.
+`percall` turns one finished call tree into its per-call rows (written with the call by the
+store's writer), `fill` adds them up by hour (set-based SQL, `derive`), `presence` follows
+agent login/pause from QueueMember* events, `report` turns hourly counters into what a
+call-centre manager reads.
 """

@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--end", type=when, help="rebuild up to this time (default: the last complete hour)")
     f.add_argument("--lookback", type=int, default=3, metavar="HOURS",
                    help="refill filled hours this recent whose calls changed since (default 3)")
+    f.add_argument("--rederive", action="store_true",
+                   help="first derive the per-call rows again from the stored call trees (after an upgrade;"
+                        " every call, or those started in --start/--end), then rebuild their hours")
     f.set_defaults(run=fill)
 
     r = sub.add_parser("report", help="queue or agent report from the statistics tables")
@@ -42,9 +45,12 @@ def fill(args: argparse.Namespace) -> int:
     from ..store.writer import open_engine
     from .fill import fill as run_fill
 
-    result = run_fill(open_engine(args.db), args.start, args.end, lookback_h=args.lookback)
+    result = run_fill(open_engine(args.db), args.start, args.end, lookback_h=args.lookback, rederive=args.rederive)
     structlog.get_logger("cdr_agent.stats").info(
-        "stats_filled", hours=result.hours, queue_calls=result.queue_calls, refilled=len(result.refilled))
+        "stats_filled", hours=result.hours, queue_calls=result.queue_calls, refilled=len(result.refilled),
+        rederived=result.rederived)
+    if args.rederive:
+        print(f"derived the per-call rows of {result.rederived} call(s) again")
     if not result.hours:
         print("nothing to fill: no complete hour since the last fill")
         return 0
@@ -62,7 +68,7 @@ def report(args: argparse.Namespace) -> int:
     from . import render
     from .fill import filled_until
     from .report import agent_report, queue_report
-    from .sql import ceil_hour, floor_hour
+    from .hours import ceil_hour, floor_hour
 
     try:
         tz = ZoneInfo(args.tz)

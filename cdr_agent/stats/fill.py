@@ -1,4 +1,8 @@
-"""`stats fill`: bring the statistics tables up to date with the stored call trees.
+"""`stats fill`: bring the hourly statistics up to date with the stored call trees.
+
+The per-call rows are written with each call (stats/percall.py); a fill adds them up by
+hour. `rederive` first derives the per-call rows again from the stored trees (calls stored
+before an upgrade that counts differently, or before the per-call tables existed).
 
 The unit of work is an hour of call starts. A fill takes complete hours only (an hour still
 running is left for the next fill), one transaction per chunk of hours, so readers see an
@@ -6,21 +10,22 @@ hour before or after, never half; it is safe to run again and to interrupt.
 
 Incremental by default: from the last filled hour to the last complete one. Calls are
 stored when they end, so an hour already filled can still gain calls (a call that ran over
-the hour, a capture that caught up late). Each fill remembers how many settled calls each
-hour had; hours within `lookback` whose count has changed since are filled again. Older
-changes need an explicit rebuild: `--start/--end` refills a window whatever was done before.
+the hour, a capture that caught up late). Each fill remembers how many queue visits the
+finished calls started in each hour had; hours within `lookback` whose count has changed since
+are filled again. Older changes need an explicit rebuild: `--start/--end` refills a window
+whatever was done before.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import Engine, func, select, true
 from sqlalchemy.engine import Connection
 
+from ..store.queries import iter_calls
 from ..store.stats_tables import (
     stat_agent_hourly,
     stat_agent_presence_hourly,
@@ -29,26 +34,27 @@ from ..store.stats_tables import (
     stat_queue_hourly,
 )
 from ..store.tables import calls
+from ..store.writer import CallWriter, insert_rows
 from . import derive
 from .presence import hourly_presence
-from .recorder import load_sessions
-from .sql import HOUR_S, ceil_hour, floor_hour, hours
+from .recorder import load_spans
+from .hours import HOUR_S, ceil_hour, floor_hour, hours
 
 DEFAULT_LOOKBACK_H = 3
 # Hours per transaction when catching up or rebuilding: a month, so that a chunk's fixed
-# costs (a hash join reads a whole table on PostgreSQL) are spread over many calls.
+# costs are spread over many calls.
 DEFAULT_CHUNK_H = 744
-_PG_SETTINGS = {"jit": "off", "random_page_cost": "1.1", "work_mem": "64MB"}
-_SQLITE_CACHE = "PRAGMA cache_size = -262144"  # negative: in KiB, so 256 MiB
+_PG_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
 @dataclass
 class FillResult:
     hours: int = 0  # hours of call starts filled
-    queue_calls: int = 0  # per-call queue rows written
+    queue_calls: int = 0  # queue visits of the calls started in the hours filled
     first: Optional[float] = None
     last: Optional[float] = None  # start of the last hour filled
     refilled: list[float] = field(default_factory=list)  # hours filled again (their calls changed)
+    rederived: int = 0  # calls whose per-call rows were derived again
 
 
 def fill(
@@ -59,11 +65,20 @@ def fill(
     now: Optional[float] = None,
     lookback_h: int = DEFAULT_LOOKBACK_H,
     chunk_h: int = DEFAULT_CHUNK_H,
+    rederive: bool = False,
 ) -> FillResult:
-    """Fill the complete hours due (or those of [start, end) when either is given)."""
+    """Fill the complete hours due (or those of [start, end) when either is given).
+
+    With `rederive`, the per-call rows of the calls started in [start, end) (every call when
+    neither is given) are derived again first, and their hours rebuilt.
+    """
     cutoff = floor_hour(time.time() if now is None else now)  # start of the running hour
     result = FillResult()
+    if rederive:
+        result.rederived = rederive_calls(engine, start, end)
     with engine.connect() as conn:
+        if rederive and start is None:
+            start = _first_hour(conn)
         windows = list(_windows(conn, start, end, cutoff, lookback_h, result))
     for lo, hi in windows:
         for chunk_lo in range(int(lo), int(hi), chunk_h * HOUR_S):
@@ -74,6 +89,19 @@ def fill(
             result.first = chunk[0] if result.first is None else min(result.first, chunk[0])
             result.last = chunk[1] - HOUR_S if result.last is None else max(result.last, chunk[1] - HOUR_S)
     return result
+
+
+def rederive_calls(engine: Engine, start: Optional[float], end: Optional[float], batch: int = 500) -> int:
+    """Write the per-call rows of the stored calls started in the hours of [start, end) again."""
+    since = floor_hour(start) if start is not None else None
+    until = ceil_hour(end) if end is not None else None
+    writer, done, pending = CallWriter(engine), 0, []
+    for call in iter_calls(engine, since, until, chunk=batch):
+        pending.append(call)
+        if len(pending) == batch:
+            done += writer.rederive(pending)
+            pending = []
+    return done + writer.rederive(pending)
 
 
 def _windows(
@@ -114,57 +142,42 @@ def _first_hour(conn: Connection) -> Optional[float]:
 
 
 def _changed_hours(conn: Connection, lo: float, hi: float) -> list[float]:
-    """Filled hours in [lo, hi) whose settled call count is not what the last fill saw."""
+    """Filled hours in [lo, hi) whose queue visits are not what the last fill saw."""
     seen = dict(
         conn.execute(
-            select(stat_fill_hours.c.hour, stat_fill_hours.c.calls).where(
+            select(stat_fill_hours.c.hour, stat_fill_hours.c.queue_visits).where(
                 stat_fill_hours.c.hour >= lo, stat_fill_hours.c.hour < hi
             )
         ).all()
     )
-    now = dict(conn.execute(derive.settled_calls_per_hour(lo, hi)).all())
+    now = _per_call_hour(conn.execute(derive.queue_visits(lo, hi)).all())
     return [h for h in hours(lo, hi) if seen.get(h, 0) != now.get(h, 0)]
 
 
+def _per_call_hour(visits: list[Any]) -> dict[float, int]:
+    """Queue visits by hour of call start, from `derive.queue_visits` rows."""
+    out: dict[float, int] = {}
+    for call_hour, _, n in visits:
+        out[call_hour] = out.get(call_hour, 0) + n
+    return out
+
+
 def _fill_chunk(conn: Connection, lo: float, hi: float, cutoff: float) -> int:
-    """Refill the calls started in [lo, hi) and every hourly row they touch. Returns the
-    number of per-call queue rows written."""
-    with _tuned(conn):
-        return _refill(conn, lo, hi, cutoff)
-
-
-@contextmanager
-def _tuned(conn: Connection) -> Iterator[None]:
-    """Session settings for the statements of one chunk, undone afterwards."""
+    """Refill every hourly row the calls started in [lo, hi) touch. Returns the number of
+    queue visits of those calls."""
     if conn.dialect.name == "postgresql":
-        # JIT compiling costs more than these queries; a window of hours is read best through
-        # the indexes, which the planner underrates when tables are large and cached (it would
-        # scan every table: a fill would cost the size of the store, not the window); and the
-        # sorts and hashes of a chunk's rows should stay in memory. Local: this transaction.
+        # JIT compiling costs more than these aggregates save, and a month of agent visits
+        # hashes into ~26 MB (1M calls in 1,400 hours, bench/stats_fill.py): past the default
+        # 4 MB `work_mem` the hash aggregate would spill to disk. Local to this transaction.
         conn.execute(select(*(func.set_config(k, v, true()) for k, v in _PG_SETTINGS.items())))
-        yield
-    elif conn.dialect.name == "sqlite":
-        # The default page cache (2 MB) thrashes on the per-call probes of calls, apps and
-        # attempts by uuid: a larger one for the fill, then the connection's own again.
-        # (A PRAGMA takes no bound parameter: the value restored is SQLite's own integer.)
-        kept = int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
-        conn.exec_driver_sql(_SQLITE_CACHE)
-        try:
-            yield
-        finally:
-            conn.exec_driver_sql(f"PRAGMA cache_size = {kept:d}")
-    else:
-        yield
+    return _refill(conn, lo, hi, cutoff)
 
 
 def _refill(conn: Connection, lo: float, hi: float, cutoff: float) -> int:
-    """The statements of one chunk: per-call rows first, then the hourly rows from them."""
-    touched = set(conn.scalars(derive.queue_call_hours(lo, hi)))
-    conn.execute(derive.delete_queue_calls(lo, hi))
-    insert = derive.insert_queue_calls(lo, hi)
-    written = conn.execute(insert, execution_options={"preserve_rowcount": True}).rowcount
-    touched |= set(conn.scalars(derive.queue_call_hours(lo, hi)))
-    touched |= set(hours(lo, hi))
+    """The statements of one chunk: the hourly rows the calls started in [lo, hi) touch,
+    added up from their per-call rows. Returns the number of queue visits of those calls."""
+    visits = conn.execute(derive.queue_visits(lo, hi)).all()
+    touched = {entered for _, entered, _ in visits} | set(hours(lo, hi))
     # Hours from the running one on are left for the fill that covers them.
     for h_lo, h_hi in _runs(sorted(h for h in touched if h < cutoff)):
         for table, insert in (
@@ -174,8 +187,8 @@ def _refill(conn: Connection, lo: float, hi: float, cutoff: float) -> int:
             conn.execute(derive.delete_hours(table, h_lo, h_hi))
             conn.execute(insert(h_lo, h_hi))
     _fill_presence(conn, lo, hi)
-    _remember(conn, lo, hi)
-    return written
+    _remember(conn, lo, hi, _per_call_hour(visits))
+    return sum(n for _, _, n in visits)
 
 
 def _runs(sorted_hours: list[float]) -> Iterator[tuple[float, float]]:
@@ -192,23 +205,17 @@ def _runs(sorted_hours: list[float]) -> Iterator[tuple[float, float]]:
 
 
 def _fill_presence(conn: Connection, lo: float, hi: float) -> None:
-    figures = hourly_presence(load_sessions(conn, lo, hi), lo, hi)
+    figures = hourly_presence(load_spans(conn, lo, hi), lo, hi)
     conn.execute(derive.delete_hours(stat_agent_presence_hourly, lo, hi))
-    if figures:
-        conn.execute(
-            stat_agent_presence_hourly.insert(),
-            [{"hour": h, "server": server, "agent": agent, **f} for (h, server, agent), f in figures.items()],
-        )
+    rows = [{"hour": h, "server": server, "agent": agent, **f} for (h, server, agent), f in figures.items()]
+    insert_rows(conn, stat_agent_presence_hourly, rows)
 
 
-def _remember(conn: Connection, lo: float, hi: float) -> None:
-    counts = dict(conn.execute(derive.settled_calls_per_hour(lo, hi)).all())
+def _remember(conn: Connection, lo: float, hi: float, visits: dict[float, int]) -> None:
     conn.execute(derive.delete_hours(stat_fill_hours, lo, hi))
     stamp = time.time()
-    conn.execute(
-        stat_fill_hours.insert(),
-        [{"hour": h, "calls": counts.get(h, 0), "filled_at": stamp} for h in hours(lo, hi)],
-    )
+    rows = [{"hour": h, "queue_visits": visits.get(h, 0), "filled_at": stamp} for h in hours(lo, hi)]
+    insert_rows(conn, stat_fill_hours, rows)
 
 
 def filled_until(engine: Engine) -> Optional[float]:

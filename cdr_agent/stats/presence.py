@@ -21,10 +21,14 @@ from typing import Optional
 
 from ..ami.event import Event
 from ..calltree.state import make_id
-from .sql import HOUR_S, floor_hour
+from .hours import HOUR_S, floor_hour
 
 LOGIN, PAUSE = "login", "pause"
 Key = tuple[str, str, str, str]  # server, agent, queue, kind
+
+
+# What the hourly figures need of a session: (server, agent, kind, started_at, until).
+Span = tuple[str, str, str, float, float]
 
 
 @dataclass
@@ -46,6 +50,10 @@ class Session:
     @property
     def until(self) -> float:
         return self.ended_at if self.ended_at is not None else self.seen_at
+
+    @property
+    def span(self) -> Span:
+        return (self.server, self.agent, self.kind, self.started_at, self.until)
 
 
 def _epoch(text: Optional[str], at_most: float) -> Optional[float]:
@@ -168,18 +176,17 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def hourly_presence(sessions: Iterable[Session], lo: float, hi: float) -> dict[tuple[float, str, str], dict[str, float]]:
-    """Seconds logged in and paused per (hour, server, agent) within [lo, hi).
-
-    A member of several queues is logged in once: its sessions are merged over queues.
-    """
-    spans: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
-    for s in sessions:
-        start, end = max(s.started_at, lo), min(s.until, hi)
+def hourly_presence(spans: Iterable[Span], lo: float, hi: float) -> dict[tuple[float, str, str], dict[str, float]]:
+    """Seconds logged in and paused per (hour, server, agent) within [lo, hi), from the
+    sessions' spans. A member of several queues is logged in once: its sessions are merged
+    over queues."""
+    by_agent: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
+    for server, agent, kind, started_at, until in spans:
+        start, end = max(started_at, lo), min(until, hi)
         if end > start:
-            spans[(s.server, s.agent, s.kind)].append((start, end))
+            by_agent[(server, agent, kind)].append((start, end))
     out: dict[tuple[float, str, str], dict[str, float]] = {}
-    for (server, agent, kind), found in spans.items():
+    for (server, agent, kind), found in by_agent.items():
         for start, end in _merged(found):
             hour = floor_hour(start)
             while hour < end:

@@ -13,8 +13,9 @@ from sqlalchemy.engine import Connection
 
 from ..ami.event import Event
 from ..store.stats_tables import stat_agent_sessions
-from ..store.tables import id_in
-from .presence import PresenceTracker, Session
+from ..store.tables import UTCDateTime, id_in
+from ..store.writer import insert_rows
+from .presence import PresenceTracker, Session, Span
 
 _CHUNK = 500
 
@@ -52,17 +53,16 @@ def write_sessions(engine: Engine, sessions: Sequence[Session]) -> int:
         for i in range(0, len(rows), _CHUNK):
             chunk = rows[i:i + _CHUNK]
             conn.execute(remove, {"ids": [r["session_id"] for r in chunk]})
-            conn.execute(stat_agent_sessions.insert(), chunk)
+            insert_rows(conn, stat_agent_sessions, chunk)
     return len(rows)
 
 
-def load_sessions(conn: Connection, lo: float, hi: float) -> list[Session]:
-    """Sessions that overlap [lo, hi)."""
+def load_spans(conn: Connection, lo: float, hi: float) -> list[Span]:
+    """The spans of the sessions that overlap [lo, hi).
+
+    Bounded by `seen_at` (indexed), which is never before the end of a session: an hour's fill
+    reads the sessions of that hour, not every session that started before it."""
     s = stat_agent_sessions.c
-    stmt = select(stat_agent_sessions).where(
-        s.started_at < hi, func.coalesce(s.ended_at, s.seen_at) > lo
-    )
-    return [
-        Session(r.server, r.agent, r.queue, r.kind, r.started_at, r.seen_at, r.ended_at, r.reason)
-        for r in conn.execute(stmt)
-    ]
+    until = func.coalesce(s.ended_at, s.seen_at, type_=UTCDateTime())
+    stmt = select(s.server, s.agent, s.kind, s.started_at, until).where(s.seen_at > lo, s.started_at < hi, until > lo)
+    return [tuple(r) for r in conn.execute(stmt)]

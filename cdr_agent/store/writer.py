@@ -1,5 +1,8 @@
 """Writing calls: one transaction per batch that deletes and re-inserts every call in it.
 
+A call's per-call statistics rows (stats/percall.py) are derived and written with it, so the
+statistics never disagree with the stored tree and `stats fill` only adds them up by hour.
+
 Delete-then-insert makes a write an idempotent upsert on every backend without
 dialect-specific ON CONFLICT syntax, and a call rewritten as it grows (legs added, times
 filled in) never leaves stale child rows. Rows go in with `executemany` over lists of
@@ -10,13 +13,15 @@ calls/s here, COPY ~2.5-3k (same rows, same transaction, values never in the SQL
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Delete, Engine, Table, create_engine, delete, event
 from sqlalchemy.engine import Connection, make_url
 
 from ..calltree.model import Call
+from ..stats.percall import stat_rows
+from .stats_tables import stat_agent_calls, stat_queue_calls
 from .tables import apps, attempts, calls, conference_members, id_in, legs, metadata, transfers
 
 DEFAULT_URL = "sqlite:///cdr.sqlite"
@@ -70,7 +75,7 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[list[str]]:
 
 
 def call_rows(call: Call) -> dict[str, list[Row]]:
-    """The rows of one call, keyed by table name."""
+    """The rows of one call, keyed by table name: its tree, then its statistics."""
     out: dict[str, list[Row]] = {
         "calls": [
             {
@@ -179,20 +184,16 @@ def call_rows(call: Call) -> dict[str, list[Row]]:
                     "left_at": m.left_at if m else None,
                 }
             )
-    return out
+    return out | stat_rows(call)
 
 
-_INSERT_ORDER = (calls, legs, attempts, transfers, conference_members, apps)
+_DERIVED = (stat_queue_calls, stat_agent_calls)
+_INSERT_ORDER = (calls, legs, attempts, transfers, conference_members, apps, *_DERIVED)
 
 
-def _deletes(dialect_name: str) -> tuple[list[Delete], Delete]:
-    """DELETE ... WHERE call_id IN :ids per table, and the same for legs by leg_id."""
-    by_call = [
-        delete(t).where(id_in(t.c.call_id, dialect_name))
-        for t in (apps, conference_members, transfers, attempts, legs, calls)
-    ]
-    # A leg that moved to another call (calls merged) must leave its old call's rows.
-    return by_call, delete(legs).where(id_in(legs.c.leg_id, dialect_name))
+def _by_call(tables: Sequence[Table], dialect_name: str) -> list[Delete]:
+    """DELETE ... WHERE call_id IN :ids for each of `tables`, in that order."""
+    return [delete(t).where(id_in(t.c.call_id, dialect_name)) for t in tables]
 
 
 def _copy_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
@@ -219,6 +220,20 @@ def _copy_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
         cursor.close()
 
 
+def can_copy(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[Row], use_copy: bool | None = None) -> None:
+    """Insert `rows` (dicts with the same keys): COPY where the driver can, else executemany."""
+    if not rows:
+        return
+    if can_copy(conn) if use_copy is None else use_copy:
+        _copy_rows(conn, table, rows)
+    else:
+        conn.execute(table.insert(), rows)
+
+
 class CallWriter:
     """Idempotent, batched writer of `Call` trees.
 
@@ -227,12 +242,16 @@ class CallWriter:
 
     def __init__(self, engine: Engine, use_copy: bool | None = None) -> None:
         self.engine = engine
-        can_copy = engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
-        if use_copy and not can_copy:
+        if use_copy and not can_copy(engine):
             d = engine.dialect
             raise ValueError(f"COPY needs postgresql+psycopg, not {d.name}+{d.driver}")
-        self.use_copy = can_copy if use_copy is None else use_copy
-        self._delete_by_call, self._delete_legs = _deletes(engine.dialect.name)
+        self.use_copy = can_copy(engine) if use_copy is None else use_copy
+        name = engine.dialect.name
+        # Children first, `calls` last: `_delete` counts the calls from its rowcount.
+        self._delete_by_call = _by_call((*_DERIVED, apps, conference_members, transfers, attempts, legs, calls), name)
+        self._delete_derived = _by_call(_DERIVED, name)
+        # A leg that moved to another call (calls merged) must leave its old call's rows.
+        self._delete_legs = delete(legs).where(id_in(legs.c.leg_id, name))
 
     def write(self, calls_: Iterable[Call]) -> int:
         """Upsert a batch of calls in one transaction; returns the number of calls written.
@@ -242,22 +261,23 @@ class CallWriter:
         batch = {c.call_id: c for c in calls_}
         if not batch:
             return 0
-        rows: dict[str, list[Row]] = {t.name: [] for t in _INSERT_ORDER}
-        for call in batch.values():
-            for name, table_rows in call_rows(call).items():
-                rows[name].extend(table_rows)
+        rows = _gather(batch.values(), call_rows, _INSERT_ORDER)
         leg_ids = [r["leg_id"] for r in rows["legs"]]
         with self.engine.begin() as conn:
-            self._delete(conn, list(batch))
+            self._delete(conn, list(batch), self._delete_by_call)
             for ids in _chunks(leg_ids):
                 conn.execute(self._delete_legs, {"ids": ids})
-            for table in _INSERT_ORDER:
-                if not rows[table.name]:
-                    continue
-                if self.use_copy:
-                    _copy_rows(conn, table, rows[table.name])
-                else:
-                    conn.execute(table.insert(), rows[table.name])
+            self._insert(conn, _INSERT_ORDER, rows)
+        return len(batch)
+
+    def rederive(self, calls_: Iterable[Call]) -> int:
+        """Replace only the statistics rows of stored calls (after an upgrade that derives
+        them differently, or for calls stored before they existed); returns how many calls."""
+        batch = {c.call_id: c for c in calls_}
+        rows = _gather(batch.values(), stat_rows, _DERIVED)
+        with self.engine.begin() as conn:
+            self._delete(conn, list(batch), self._delete_derived)
+            self._insert(conn, _DERIVED, rows)
         return len(batch)
 
     def delete(self, call_ids: Iterable[str]) -> int:
@@ -266,12 +286,29 @@ class CallWriter:
         if not ids:
             return 0
         with self.engine.begin() as conn:
-            return self._delete(conn, ids)
+            return self._delete(conn, ids, self._delete_by_call)
 
-    def _delete(self, conn: Connection, ids: list[str]) -> int:
+    def _delete(self, conn: Connection, ids: list[str], statements: list[Delete]) -> int:
+        """Run `statements` for `ids`; returns the rows the last one deleted (from `calls`,
+        for `_delete_by_call`)."""
         deleted = 0
         for chunk in _chunks(ids):
-            for stmt in self._delete_by_call:
+            for stmt in statements:
                 result = conn.execute(stmt, {"ids": chunk})
-            deleted += result.rowcount  # the last statement deletes from `calls`
+            deleted += result.rowcount
         return deleted
+
+    def _insert(self, conn: Connection, tables: Sequence[Table], rows: dict[str, list[Row]]) -> None:
+        for table in tables:
+            insert_rows(conn, table, rows[table.name], self.use_copy)
+
+
+def _gather(
+    calls_: Iterable[Call], rows_of: Callable[[Call], dict[str, list[Row]]], tables: Sequence[Table]
+) -> dict[str, list[Row]]:
+    """The rows of `calls_` for `tables`, table by table."""
+    rows: dict[str, list[Row]] = {t.name: [] for t in tables}
+    for call in calls_:
+        for name, table_rows in rows_of(call).items():
+            rows[name].extend(table_rows)
+    return rows
