@@ -36,9 +36,9 @@ from ..store.stats_tables import (
 from ..store.tables import calls
 from ..store.writer import CallWriter, insert_rows
 from . import derive
+from .hours import HOUR_S, ceil_hour, floor_hour, hours
 from .presence import hourly_presence
 from .recorder import load_spans
-from .hours import HOUR_S, ceil_hour, floor_hour, hours
 
 DEFAULT_LOOKBACK_H = 3
 # Hours per transaction when catching up or rebuilding: a month, so that a chunk's fixed
