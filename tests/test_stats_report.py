@@ -129,3 +129,7 @@ def test_stats_fill_command(tmp_path: Path, capsys) -> None:
     assert f": {visits} queue calls" in capsys.readouterr().out
     assert main(["stats", "fill", "--db", db, "--start", "2026-11-02T00:00", "--end", "2026-11-02T01:00"]) == 0
     assert "filled 1 hour(s), 2026-11-02 00:00 .. 2026-11-02 00:00 UTC" in capsys.readouterr().out
+    calls = json.loads((gen_dir / "truth.json").read_text(encoding="utf-8"))["totals"]["calls"]
+    assert main(["stats", "fill", "--db", db, "--rederive", "--end", "2026-11-02T03:00"]) == 0
+    out = capsys.readouterr().out
+    assert f"derived the per-call rows of {calls} call(s) again" in out and f": {visits} queue calls" in out
