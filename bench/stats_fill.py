@@ -43,7 +43,7 @@ from cdr_agent.stats.percall import stat_rows  # noqa: E402
 from cdr_agent.stats.recorder import write_sessions  # noqa: E402
 from cdr_agent.store.stats_tables import stat_agent_calls, stat_queue_calls  # noqa: E402
 from cdr_agent.store.tables import CHILD_TABLES, UTCDateTime, calls, metadata  # noqa: E402
-from cdr_agent.store.writer import _copy_rows, call_rows, open_engine  # noqa: E402
+from cdr_agent.store.writer import call_rows, insert_rows, open_engine  # noqa: E402
 
 HOUR = 3600.0
 BASE_CALLS = 20_000
@@ -138,14 +138,8 @@ def insert(engine: Engine, rows: dict[str, list[dict]]) -> float:
     derived_s = 0.0
     with engine.begin() as conn:
         for table in TABLES:
-            part = rows.get(table.name)
-            if not part:
-                continue
             t = time.perf_counter()
-            if engine.dialect.name == "postgresql":
-                _copy_rows(conn, table, part)
-            else:
-                conn.execute(table.insert(), part)
+            insert_rows(conn, table, rows.get(table.name, []))
             derived_s += time.perf_counter() - t if table in DERIVED else 0.0
     return derived_s
 

@@ -1,8 +1,11 @@
 """The committed DDL files match the models and create a working schema."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import Connection
 
 from cdr_agent.calltree.document import to_document
 from cdr_agent.store import CallWriter, load_document, open_engine
@@ -56,7 +59,7 @@ def test_ddl_file_creates_working_schema(db_url: str) -> None:
         store.dispose()
 
 
-def _run_script(conn, path) -> None:
+def _run_script(conn: Connection, path: Path) -> None:
     for stmt in statements(path.read_text(encoding="utf-8")):
         conn.exec_driver_sql(stmt)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..calltree.model import IN_PROGRESS, AppContext, Attempt, Call
-from ..store.stats_tables import QUEUE_STATUSES
+from ..store.stats_tables import QUEUE_STATUSES, stat_agent_calls, stat_queue_calls
 from .hours import floor_hour
 
 REJECTED = ("BUSY", "CONGESTION", "CHANUNAVAIL")
@@ -35,7 +35,9 @@ Row = dict[str, Any]
 
 def stat_rows(call: Call) -> dict[str, list[Row]]:
     """The statistics rows of one call, keyed by table name."""
-    out: dict[str, list[Row]] = {"stat_queue_calls": [], "stat_agent_calls": []}
+    queue_rows: list[Row] = []
+    agent_rows: list[Row] = []
+    out = {stat_queue_calls.name: queue_rows, stat_agent_calls.name: agent_rows}
     if call.status == IN_PROGRESS or call.started_at is None:
         return out
     for visit in call.apps:
@@ -46,8 +48,8 @@ def stat_rows(call: Call) -> dict[str, list[Row]]:
         hour = floor_hour(visit.entered_at if visit.entered_at is not None else call.started_at)
         key = {"hour": hour, "call_id": call.call_id, "app_id": visit.app_id}
         where = {"server": call.server, "queue": visit.name or ""}
-        out["stat_queue_calls"].append(_queue_row(call, visit, rung, status, key | where))
-        out["stat_agent_calls"].extend(_agent_rows(rung, status == "transferred", key, where))
+        queue_rows.append(_queue_row(call, visit, rung, status, key | where))
+        agent_rows.extend(_agent_rows(rung, status == "transferred", key, where))
     return out
 
 
