@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Optional
 
 from cdr_agent.calltree.document import to_document
-from cdr_agent.replay import Ingest, replay_path
+from cdr_agent.replay import Ingest, file_chunks, load_agi, read_events, replay_path, streams
 
 TRACES = Path(__file__).parent / "fixtures" / "traces"
 TRACE_NAMES = sorted(p.name for p in TRACES.iterdir() if p.is_dir())
@@ -17,17 +18,36 @@ APP_KINDS = {"Queue": "queue", "IVR": "ivr", "RingGroup": "ringgroup", "Park": "
              "ParkedCall": "parkedcall", "ConfBridge": "conference"}
 
 
-def replay_documents(name: str, with_agi: bool = True) -> list[dict]:
+def replay_documents(name: str, with_agi: bool = True, timestamps: bool = True) -> list[dict]:
+    """The call documents of a lab trace; `timestamps=False` replays it with every
+    `Timestamp:` header removed, as a manager without timestampevents sends it."""
     ingest = Ingest(writer=None)
     path = TRACES / name
-    if with_agi:
+    if with_agi and timestamps:
         replay_path(ingest, path, server="a")
     else:
-        from cdr_agent.replay import file_chunks, read_events, streams
-        for server, ami, _agi in streams(path, "a"):
-            ingest.events(read_events(file_chunks(ami), server))
+        for server, ami, agi in streams(path, "a"):
+            chunks = file_chunks(ami) if timestamps else [without_timestamps(ami.read_bytes())]
+            ingest.events(read_events(chunks, server), load_agi(agi) if with_agi and agi else None)
+    return _documents(ingest)
+
+
+def replay_file(path: Path, server: str) -> list[dict]:
+    """The call documents of one AMI capture file."""
+    ingest = Ingest(writer=None)
+    replay_path(ingest, path, server=server)
+    return _documents(ingest)
+
+
+def _documents(ingest: Ingest) -> list[dict]:
+    """Every call of a finished replay; a handler that failed on an event fails the test."""
     still_open = ingest.close()
+    assert not ingest.stats.failures, ingest.stats.failures
     return [to_document(c) for c in ingest.finished + still_open]
+
+
+def without_timestamps(data: bytes) -> bytes:
+    return re.sub(rb"(?m)^Timestamp: [^\r\n]*\r?\n", b"", data)
 
 
 def truth(name: str) -> dict:

@@ -13,7 +13,8 @@ class Event:
     occurred more than once (ChanVariable, Variable...), in order, first value included.
     `time` is the `Timestamp:` header (epoch seconds) when the server sends one, else None;
     `seq` is the arrival order within one stream, so streams without timestampevents still
-    have an order.
+    have an order. `arrival` says `time` is when the live capture read the event, for a
+    manager that sends no Timestamp.
     """
 
     name: str
@@ -22,6 +23,14 @@ class Event:
     time: Optional[float] = None
     server: str = ""
     repeats: dict[str, list[str]] = field(default_factory=dict)
+    arrival: bool = False
+
+    @property
+    def time_source(self) -> str:
+        """`asterisk`, `arrival` or `none` (calltree.model.TIME_SOURCES)."""
+        if self.time is None:
+            return "none"
+        return "arrival" if self.arrival else "asterisk"
 
     def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
         return self.headers.get(key, default)

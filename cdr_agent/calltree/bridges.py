@@ -5,6 +5,7 @@ from typing import Optional
 
 from ..ami.event import Event
 from .model import Attempt, Conference, ConferenceMember, Transfer
+from .hops import stands_for
 from .state import Bridge, BuildState, Consultation, LegState, mark_up
 
 
@@ -43,8 +44,14 @@ def _maybe_consult(b: BuildState, st: LegState, bridge: Bridge, ev: Event) -> No
     held = b.bridges.get((st.server, st.left_bridge))
     if held is None or not held.members:
         return
-    target = next((m for m in bridge.members if m is not st and m.dialled_by is None and m.consult_of is None), None)
-    if target is None or (target.leg.created_at or 0) < (st.leg.answered_at or 0):
+    # The feature's channel is new (made after the transferer's own) and a `;1` or a plain
+    # channel: a Local `;2` half met in a bridge is plumbing being optimised away.
+    target = next(
+        (m for m in bridge.members
+         if m is not st and m.dialled_by is None and m.consult_of is None and not m.is_local_two),
+        None,
+    )
+    if target is None or target.ordinal < st.ordinal:
         return
     transfer = st.call.add_transfer(
         Transfer(
@@ -66,18 +73,8 @@ def _maybe_consult(b: BuildState, st: LegState, bridge: Bridge, ev: Event) -> No
 def _end_consultation(b: BuildState, consultation: Consultation, completed: bool, at: Optional[float]) -> None:
     consultation.transfer.completed = completed
     consultation.transfer.at = at
-    consultation.transfer.target_leg = reached_through(b, consultation.target)
+    consultation.transfer.target_leg = stands_for(consultation.target)
     b.consultations.pop(consultation.transferer.leg.leg_id, None)
-
-
-def reached_through(b: BuildState, st: LegState) -> str:
-    """The party a Local `;1` half stands for: whoever its `;2` half reached."""
-    if st.is_local_one and st.peer is not None:
-        hop = st.peer.leg.leg_id
-        for attempt in st.call.call.attempts:
-            if attempt.hop_leg == hop and attempt.outcome == "ANSWER" and attempt.to_leg:
-                return attempt.to_leg
-    return st.leg.leg_id
 
 
 def on_blind_transfer(b: BuildState, ev: Event) -> None:
@@ -117,11 +114,17 @@ def on_attended_transfer(b: BuildState, ev: Event) -> None:
         transfer, target = consultation.transfer, consultation.target
         _end_consultation(b, consultation, success, ev.time)
     else:  # phones that hold and make a second call, then REFER/Replaces
+        transferee = transferee or _bridged_with(orig, h.get("OrigBridgeUniqueid"))
         home = transferee or orig
         if home is None:
             b.skip("AttendedTransfer for unknown channels")
             return
-        target = b.leg(ev, "TransferTarget", create=False) or _other_member(b, ev, second)
+        # A blonde transfer (completed while the target still rings) hands the second call's
+        # ringing Dial() to the transferee; otherwise the target talks in the second bridge.
+        blonde = h.get("DestType") == "App"
+        ringing = second.open_attempts if second is not None and blonde else []
+        target = b.leg(ev, "TransferTarget", create=False) or _bridged_with(second, h.get("SecondBridgeUniqueid"))
+        dialled = second or target
         transfer = home.call.add_transfer(
             Transfer(
                 seq=0,
@@ -129,9 +132,9 @@ def on_attended_transfer(b: BuildState, ev: Event) -> None:
                 transferer_leg=orig.leg.leg_id if orig else None,
                 transferee_leg=transferee.leg.leg_id if transferee else None,
                 at=ev.time,
-                target_leg=reached_through(b, target) if target else None,
-                target_exten=target.leg.exten if target else None,
-                target_context=target.leg.context if target else None,
+                target_leg=ringing[0].to_leg if ringing else stands_for(target) if target else None,
+                target_exten=dialled.leg.exten if dialled else None,
+                target_context=dialled.leg.context if dialled else None,
                 completed=success,
             )
         )
@@ -140,20 +143,27 @@ def on_attended_transfer(b: BuildState, ev: Event) -> None:
                 if attempt.from_leg == second.leg.leg_id:
                     attempt.via = "transfer"
             b.merge(second.call, into=transferee.call)
+        if blonde:
+            if success and transferee is not None:
+                transferee.pending_transfer = transfer  # its next Dial() takes the ringing one over
+            return
     if not success or transfer.target_leg is None or transferee is None:
         return
     attempt = transferee.call.add_attempt(
-        Attempt(0, transferee.leg.leg_id, transfer.target_leg, None, "transfer", ev.time)
+        Attempt(0, stands_for(transferee), transfer.target_leg, None, "transfer", ev.time)
     )
     attempt.outcome, attempt.answered_at = "ANSWER", ev.time
     b.talk(attempt)
 
 
-def _other_member(b: BuildState, ev: Event, second: Optional[LegState]) -> Optional[LegState]:
-    bridge = b.bridges.get((ev.server, ev.headers.get("SecondBridgeUniqueid", "")))
-    if bridge is None:
+def _bridged_with(transferer: Optional[LegState], bridge_id: Optional[str]) -> Optional[LegState]:
+    """The live party that shared `bridge_id` with the transferer: still in it, or already
+    moved out by the transfer (Asterisk sends the event after moving the channels)."""
+    if transferer is None or not bridge_id:
         return None
-    return next((m for m in bridge.members if m is not second), None)
+    others = [st for st in transferer.call.legs.values() if st is not transferer and not st.hung_up]
+    return next((st for st in others if st.bridge == bridge_id), None) or next(
+        (st for st in others if st.left_bridge == bridge_id), None)
 
 
 def on_confbridge_join(b: BuildState, ev: Event) -> None:

@@ -27,6 +27,8 @@ HANDLERS: dict[str, Handler] = {
     "Newexten": channels.on_newexten,
     "VarSet": channels.on_varset,
     "Hangup": channels.on_hangup,
+    "HangupRequest": channels.on_hangup_request,
+    "SoftHangupRequest": channels.on_hangup_request,
     "DialBegin": dials.on_dial_begin,
     "DialEnd": dials.on_dial_end,
     "BridgeEnter": bridges.on_bridge_enter,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from ..ami.event import Event
 from .dials import end_unanswered, outcome_from_cause
-from .queues import on_queue_log, queue_status, settle
+from .conclude import conclude
+from .queues import on_queue_log, queue_status
 from .state import BuildState, LegState, mark_up, party
 
 # Dialplan applications that wait for the caller's digits: where an IVR is.
@@ -50,8 +51,11 @@ def on_newexten(b: BuildState, ev: Event) -> None:
     calls the caller may never join, and QueueLog() diversions."""
     h = ev.headers
     app = h.get("Application")
+    st = b.leg(ev, create=False)
+    if st is not None and st.last_queue is not None and h.get("Exten") != "h":
+        st.dialplan_went_on()
     if app == "Queue":  # Queue() may return without the caller ever joining (full, joinempty)
-        st = b.leg(ev)
+        st = st or b.leg(ev)
         if st is not None:
             st.queue_entry = ((h.get("AppData") or "").split(",", 1)[0], ev.time)
         return
@@ -59,7 +63,7 @@ def on_newexten(b: BuildState, ev: Event) -> None:
         on_queue_log(b, ev)
         return
     if app in IVR_APPS:
-        st = b.leg(ev)
+        st = st or b.leg(ev)
         if st is None:
             return
         if st.ivr is None:
@@ -68,7 +72,6 @@ def on_newexten(b: BuildState, ev: Event) -> None:
         if app == "Read":  # Read(variable,...): the caller's choice arrives as a VarSet of it
             st.ivr.data["variable"] = (h.get("AppData") or "").split(",", 1)[0]
         return
-    st = b.leg(ev, create=False)
     if st is not None and st.ivr is not None:
         exten = h.get("Exten")
         if exten != st.ivr.name or h.get("Context") != st.ivr.data.get("context"):
@@ -93,16 +96,23 @@ def on_varset(b: BuildState, ev: Event) -> None:
         st.ivr.data["choice"] = h.get("Value") or ""
 
 
+def on_hangup_request(b: BuildState, ev: Event) -> None:
+    """Hang-up has begun: the dialplan it still runs (`h`, hangup handlers) is cleanup."""
+    st = b.leg(ev, create=False)
+    if st is not None:
+        st.hanging_up = True
+
+
 def on_hangup(b: BuildState, ev: Event) -> None:
     st = b.leg(ev, create=False)
     if st is None:
         b.skip("Hangup for an unknown channel")
         return
     leg = st.leg
-    if leg.ended_at is not None:
+    if st.hung_up:
         return
     mark_up(st, ev)  # answered at some point, if nothing said so before (filtered stream)
-    leg.ended_at = ev.time
+    st.hung_up, leg.ended_at = True, ev.time
     cause = ev.headers.get("Cause", "")
     leg.hangup_cause = int(cause) if cause.isdigit() else None
     b.leave_bridge(st)
@@ -120,5 +130,4 @@ def on_hangup(b: BuildState, ev: Event) -> None:
         _leave_ivr(st, "hangup", ev.time)
     st.call.live -= 1
     if st.call.live <= 0:
-        settle(st.call)
-        b.finish(st.call)
+        conclude(b, st.call)

@@ -5,49 +5,39 @@ from typing import Optional
 
 from ..ami.event import Event
 from .model import Attempt
+from .hops import party_behind
 from .state import BuildState, LegState, answered
 
 # Hangup causes -> DIALSTATUS, for a ringing leg that vanished without a DialEnd.
 _CAUSE_OUTCOME = {17: "BUSY", 18: "NOANSWER", 19: "NOANSWER", 21: "CHANUNAVAIL", 34: "CONGESTION", 1: "CHANUNAVAIL"}
 
 
-def party_behind(caller: LegState) -> tuple[LegState, Optional[LegState]]:
-    """Who really places a call that a Local `;2` half dials: the leg that rang its `;1`
-    half, or the leg bridged with it (an attended-transfer consultation). Returns the party
-    and the Local hop (None when the caller dials for itself)."""
-    one = caller.peer if caller.is_local_two else None
-    if one is None:
-        return caller, None
-    rang = one.dialled_by
-    if rang is not None and rang.from_leg is not None:
-        behind = one.call.legs.get(rang.from_leg)
-        if behind is not None:
-            return behind, caller
-    if one.bridge is not None:
-        for member in one.call.legs.values():
-            if member is not one and member.bridge == one.bridge:
-                return member, caller
-    return caller, None
-
-
 def open_attempt(
     b: BuildState, caller: LegState, dest: LegState, ev: Event, via: Optional[str] = None
 ) -> Attempt:
     party, hop = party_behind(caller)
-    rang = hop.peer.dialled_by if hop is not None and hop.peer is not None else None
-    if via is None and rang is not None and rang.via != "originate" and rang.hop_leg is None and rang.outcome is None:
-        # A Local hop (queue member, follow-me) dials on: the attempt that rang its ;1 half
-        # now rings what the ;2 half dials, and keeps the hop in view. One ring, one attempt.
-        rang.to_leg, rang.hop_leg = dest.leg.leg_id, hop.leg.leg_id
+    one = hop.peer if hop is not None and hop.is_local_two else None
+    rang = one.dialled_by if one is not None else None
+    if via is None and rang is not None and rang.via != "originate" and rang.outcome is None and rang.to_leg == one.leg.leg_id:
+        # A Local hop (queue member, follow-me, a PBX's routing) dials on: the attempt that
+        # rang its ;1 half now rings what the ;2 half dials, through any number of hops.
+        # The first hop stays in view. One ring, one attempt.
+        rang.to_leg = dest.leg.leg_id
+        rang.hop_leg = rang.hop_leg or hop.leg.leg_id
         caller.open_attempts.append(rang)
         dest.dialled_by = rang
         return rang
     app_id = None
+    forward, caller.forwarding = caller.forwarding, False
     if via == "queue" or (via is None and caller.queue is not None):
         via, app_id = "queue", caller.queue.app.app_id if caller.queue is not None else None
     elif via is None:
         if caller.pending_transfer is not None or (caller.peer is not None and caller.peer.consult_of is not None):
             via = "transfer"
+        elif forward or (rang is not None and rang.outcome not in (None, "ANSWER")):
+            # Dial's 302 forward, or the dialled party's own hop ringing elsewhere after its
+            # phone did not answer (forward on no answer / busy): the call was forwarded.
+            via = "forward"
         elif rang is not None and rang.via != "originate":
             via, app_id = rang.via, rang.app_id  # the Local hop goes on with the attempt that rang it
         else:
@@ -127,7 +117,8 @@ def outcome_from_cause(cause: Optional[int]) -> str:
 
 
 def on_dial_begin(b: BuildState, ev: Event) -> None:
-    dest = b.leg(ev, "Dest")
+    known = b.leg(ev, "Dest", create=False)
+    dest = known or b.leg(ev, "Dest")
     if dest is None:
         b.skip("DialBegin without DestUniqueid")
         return
@@ -137,11 +128,51 @@ def on_dial_begin(b: BuildState, ev: Event) -> None:
         dest.call.add_attempt(attempt)
         dest.dialled_by = attempt
         return
+    if caller.last_queue is not None:
+        caller.dialplan_went_on()
     attempt = find_open(caller, dest)
     if attempt is not None:  # AgentCalled came first
         attempt.dialstring = ev.headers.get("DialString")
         return
+    if known is not None and known.leg.answered and not known.is_local_one:
+        pickup(b, caller, known, ev)
+        return
+    if known is not None and caller.pending_transfer is not None and known.dialled_by is not None:
+        take_over(b, caller, known, ev)
+        return
     open_attempt(b, caller, dest, ev)
+
+
+def pickup(b: BuildState, caller: LegState, picker: LegState, ev: Event) -> None:
+    """A Dial() whose new destination is a channel already up is a pickup (SIP Replaces,
+    Pickup(), a directed pickup code): Asterisk swaps the picker in for the ringing phone.
+    The picker's own call joins this one; its attempt is `via=pickup`."""
+    if picker.call is not caller.call:
+        b.merge(picker.call, into=caller.call)
+    open_attempt(b, caller, picker, ev, via="pickup")
+
+
+def take_over(b: BuildState, caller: LegState, dest: LegState, ev: Event) -> None:
+    """A transferee that dials a channel already being rung: a blonde transfer handed it
+    the transferer's ringing Dial(). What that Dial still rings is now rung for the transferee
+    (`via=transfer`); the transferer's attempts keep the outcome Asterisk gave them."""
+    transfer = caller.pending_transfer
+    hop = dest.peer.leg.leg_id if dest.peer is not None else None
+    rung = [a for a in caller.call.call.attempts
+            if (a.hop_leg == hop or a is dest.dialled_by) and a.outcome in (None, "NOANSWER", "CANCEL")
+            and a.via != "originate"]
+    rung = rung or [dest.dialled_by]
+    for old in rung:
+        new = caller.call.add_attempt(Attempt(
+            0, caller.leg.leg_id, old.to_leg, ev.headers.get("DialString"), "transfer", ev.time, hop_leg=old.hop_leg,
+        ))
+        caller.open_attempts.append(new)
+        for st in caller.call.legs.values():
+            st.open_attempts = [new if a is old else a for a in st.open_attempts]
+            if st.dialled_by is old:
+                st.dialled_by = new
+        if transfer is not None and transfer.target_leg is None:
+            transfer.target_leg = old.to_leg
 
 
 def on_dial_end(b: BuildState, ev: Event) -> None:
@@ -154,6 +185,8 @@ def on_dial_end(b: BuildState, ev: Event) -> None:
     if attempt is None or attempt.outcome is not None:
         return  # app_queue sends NOANSWER then CANCEL for one ring: the first one is the truth
     status = ev.headers.get("DialStatus") or "UNKNOWN"
+    if ev.headers.get("Forward") and caller is not None:
+        caller.forwarding = True  # a 302: this Dial() rings the new destination next
     if status == "ANSWER":
         answered(dest, ev.time)  # where Newstate is filtered out
         answer(b, attempt, ev.time)

@@ -36,6 +36,8 @@ def to_document(call: Call) -> dict[str, Any]:
         "answered_at": iso(call.answered_at),
         "ended_at": iso(call.ended_at),
         "status": call.status,
+        "answered": call.answered,
+        "time_source": call.time_source,
         "caller": _party(call.caller),
         "dialed": call.dialed,
         "legs": [

@@ -16,6 +16,11 @@ IN_PROGRESS = "in_progress"
 INCOMPLETE = "incomplete"
 
 # Call flags: why a stored call may lack events (set by calltree/resync.py, never guessed over).
+# Where a call's times come from: the events' `Timestamp:` header, the moment the live
+# capture read them (a manager without timestampevents), or nowhere (a file without
+# timestamps: times stay null, never invented).
+TIME_SOURCES = ("asterisk", "arrival", "none")
+
 GAP = "gap"  # in progress while the AMI stream broke (link lost, AMI frozen, daemon restarted)
 STALE = "stale"  # closed after the hangup timeout: a Hangup never came
 
@@ -44,10 +49,9 @@ class Leg:
     local_peer: Optional[str] = None
     context: Optional[str] = None
     exten: Optional[str] = None
-
-    @property
-    def answered(self) -> bool:
-        return self.answered_at is not None
+    # Went Up, whether or not the stream says when: a stream without timestamps still
+    # tells who answered, by the order and content of its events.
+    answered: bool = False
 
 
 @dataclass
@@ -77,7 +81,7 @@ class Attempt:
     @property
     def talk_s(self) -> Optional[float]:
         if self.answered_at is None:
-            return 0.0 if self.ended_at is not None else None
+            return 0.0 if self.ended_at is not None and self.outcome != "ANSWER" else None
         if self.ended_at is None:
             return None
         return round(max(0.0, self.ended_at - self.answered_at), 3)
@@ -140,6 +144,8 @@ class Call:
     answered_at: Optional[float] = None
     ended_at: Optional[float] = None
     status: str = IN_PROGRESS
+    answered: bool = False  # the caller reached a person (see BuildState.finish)
+    time_source: str = "none"  # TIME_SOURCES: where the times come from
     caller: Party = field(default_factory=Party)  # who started the interaction
     dialed: Optional[str] = None  # what they dialled (the first leg's extension)
     legs: list[Leg] = field(default_factory=list)

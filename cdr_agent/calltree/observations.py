@@ -197,7 +197,7 @@ def _end(st: LegState, at: Optional[float]) -> None:
 
 def _answered(st: LegState, at: Optional[float]) -> None:
     if at is not None and (st.leg.answered_at is None or at < st.leg.answered_at):
-        st.leg.answered_at = at
+        st.leg.answered, st.leg.answered_at = True, at
 
 
 def _ms(v: dict[str, str], key: str) -> Optional[float]:

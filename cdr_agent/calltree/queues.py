@@ -76,17 +76,36 @@ def queue_status(st: LegState, status: str, at: Optional[float]) -> None:
 
 
 def on_caller_abandon(b: BuildState, ev: Event) -> None:
+    """The caller left without an agent (hung up; app_queue says so of a timeout too). A
+    stream filtered of QueueCallerJoin still tells the stay here: it is made from this event."""
     st = b.leg(ev, create=False)
-    if st is not None and st.queue is not None:
-        st.queue.abandoned_at = ev.time
+    if st is None:
+        return
+    if st.queue is None:
+        h = ev.headers
+        hold = _number(h.get("HoldTime"))
+        entered = ev.time - hold if ev.time is not None and hold is not None else None
+        app = st.call.add_app("queue", h.get("Queue"), st, entered)
+        app.position = _number(h.get("OriginalPosition") or h.get("Position"))
+        st.queue = st.last_queue = QueueVisit(app, st)
+        st.call.queues.append(st.queue)
+    _leave(st.queue, ev.time)
 
 
 def on_caller_leave(b: BuildState, ev: Event) -> None:
     st = b.leg(ev, create=False)
     if st is not None and st.queue is not None:
-        if st.queue.app.left_at is None:
-            st.queue.app.left_at = ev.time
+        _leave(st.queue, ev.time)
         st.queue = None
+
+
+def _leave(visit: QueueVisit, at: Optional[float]) -> None:
+    if not visit.left:
+        visit.left, visit.app.left_at = True, at
+
+
+def _number(text: Optional[str]) -> Optional[int]:
+    return int(text) if text and text.isdigit() else None
 
 
 def _member_attempt(b: BuildState, ev: Event, create: bool):
@@ -103,13 +122,17 @@ def _member_attempt(b: BuildState, ev: Event, create: bool):
 
 
 def on_agent_called(b: BuildState, ev: Event) -> None:
-    _member_attempt(b, ev, create=True)
+    caller, _ = _member_attempt(b, ev, create=True)
+    if caller is not None and caller.queue is not None:
+        caller.queue.last_no_answers = []
 
 
 def on_agent_ring_no_answer(b: BuildState, ev: Event) -> None:
     caller, attempt = _member_attempt(b, ev, create=False)
     if attempt is not None:
         end_unanswered(caller, attempt, "NOANSWER", ev.time)
+        if caller is not None and caller.queue is not None:
+            caller.queue.last_no_answers.append(attempt)
 
 
 def on_agent_connect(b: BuildState, ev: Event) -> None:
@@ -119,7 +142,7 @@ def on_agent_connect(b: BuildState, ev: Event) -> None:
         close(caller, attempt, ev.time)
     visit = caller.queue or caller.last_queue if caller is not None else None
     if visit is not None:
-        visit.connected = True
+        visit.connected = visit.left = True
         visit.app.left_at = ev.time
         visit.app.data["holdtime"] = ev.headers.get("HoldTime", "")
 
@@ -133,33 +156,31 @@ def on_agent_complete(b: BuildState, ev: Event) -> None:
 
 def settle(call: CallState) -> None:
     for visit in call.queues:
-        _settle_visit(call, visit)
+        _settle_visit(visit)
 
 
-def _settle_visit(call: CallState, visit: QueueVisit) -> None:
+def _settle_visit(visit: QueueVisit) -> None:
+    """By the order of events, never by their times: a caller whose own next act after the
+    queue was hanging up abandoned it; one whose dialplan went on left it (exit), unless
+    QUEUESTATUS says why Queue() returned."""
     app = visit.app
     if app.result is not None:
         return
+    caller = visit.leg
+    gone = caller.hung_up or (caller.peer is not None and caller.peer.hung_up)
     if visit.connected:
         app.result = "answered"
-        return
-    left = visit.abandoned_at or app.left_at
-    gone = [t for t in (visit.leg.leg.ended_at, visit.leg.peer.leg.ended_at if visit.leg.peer else None) if t]
-    if visit.status in STATUS_RESULT:
+    elif visit.status in STATUS_RESULT:
         app.result = STATUS_RESULT[visit.status]
-    elif left is not None and gone and min(gone) <= left + _SAME_MOMENT_S:
-        app.result = "abandoned"
-    elif left is None:
-        app.result = "abandoned" if gone else None
+    elif visit.left:
+        app.result = "exit" if visit.went_on or not gone else "abandoned"
     else:
-        app.result = "exit"
-    if app.result in ("timeout", "leaveempty") and left is not None:
-        # The queue gave up while a member was still ringing: that ring was cut, not unanswered.
-        for attempt in call.call.attempts:
-            if (
-                attempt.app_id == app.app_id
-                and attempt.outcome == "NOANSWER"
-                and attempt.ended_at is not None
-                and abs(attempt.ended_at - left) <= _SAME_MOMENT_S
-            ):
+        app.result = "abandoned" if gone else None
+    if app.result in ("timeout", "leaveempty"):
+        # The queue gave up while a member was still ringing: that ring was cut, not
+        # unanswered. Where the stream has times, a ring that ended before (the retry wait
+        # between rings) is told apart; without them the last round is taken as cut.
+        for attempt in visit.last_no_answers:
+            at, left = attempt.ended_at, app.left_at
+            if attempt.outcome == "NOANSWER" and (at is None or left is None or abs(at - left) <= _SAME_MOMENT_S):
                 attempt.outcome = "CANCEL"

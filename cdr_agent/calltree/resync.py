@@ -12,7 +12,7 @@ from typing import Optional
 
 from ..ami.event import Event
 from .model import GAP, INCOMPLETE, STALE, Call
-from .queues import settle
+from .conclude import conclude
 from .state import Bridge, BuildState, CallState, LegState, answered
 
 LegKey = tuple[str, str]  # (server, uniqueid), as BuildState.legs is keyed
@@ -77,7 +77,7 @@ def close_stale(b: BuildState, now: float, timeout: float) -> None:
             continue
         flag(cs.call, STALE)
         for st in list(cs.legs.values()):
-            if st.leg.ended_at is None:
+            if not st.hung_up:
                 vanish(b, st)
         if cs.call.call_id in b.open_calls:  # legs the indexes had lost track of
             _finish_unseen(b, cs)
@@ -87,7 +87,7 @@ def close_stale(b: BuildState, now: float, timeout: float) -> None:
 def vanish(b: BuildState, st: LegState) -> None:
     """A leg ended without a Hangup we saw: forget it; the call ends if it was the last one."""
     key = (st.server, st.leg.uniqueid)
-    if b.legs.get(key) is not st or st.leg.ended_at is not None:
+    if b.legs.get(key) is not st or st.hung_up:
         return
     del b.legs[key]
     cs = st.call
@@ -103,8 +103,7 @@ def vanish(b: BuildState, st: LegState) -> None:
 
 
 def _finish_unseen(b: BuildState, cs: CallState) -> None:
-    settle(cs)
-    b.finish(cs)
+    conclude(b, cs)
     cs.call.status = INCOMPLETE
     cs.call.ended_at = None  # its last Hangup was not seen: when it ended is unknown
 

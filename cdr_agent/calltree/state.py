@@ -33,15 +33,15 @@ def make_id(kind: str, server: str, uniqueid: str) -> str:
 
 def mark_up(st: Optional["LegState"], ev: Event) -> None:
     """Note when a channel was first seen answered (its snapshot says Up)."""
-    if st is not None and st.leg.answered_at is None and ev.headers.get("ChannelStateDesc") == "Up":
+    if st is not None and not st.leg.answered and ev.headers.get("ChannelStateDesc") == "Up":
         answered(st, ev.time)
 
 
 def answered(st: "LegState", at: Optional[float]) -> None:
     """A channel answered; the two halves of a Local channel answer together."""
     for half in (st, st.peer):
-        if half is not None and half.leg.answered_at is None:
-            half.leg.answered_at = at
+        if half is not None and not half.leg.answered:
+            half.leg.answered, half.leg.answered_at = True, at
 
 
 def describe(call: Call) -> None:
@@ -84,7 +84,18 @@ class LegState:
     last_queue: Optional["QueueVisit"] = None
     queue_entry: Optional[tuple[str, Optional[float]]] = None  # Queue() started: (queue, when)
     from_ami: bool = True  # False for a leg known only from AGI observations
+    hung_up: bool = False  # its Hangup was seen (ended_at may still be unknown: no timestamps)
+    hanging_up: bool = False  # a (Soft)HangupRequest was seen: what it runs now is cleanup
+    forwarding: bool = False  # its Dial() was redirected (302): the next destination is a forward
+    ordinal: int = 0  # creation order among the builder's legs (order, not time)
     agi: Optional[Any] = None  # AGI-only bookkeeping (calltree.observations._AgiLeg)
+
+    def dialplan_went_on(self) -> None:
+        """It runs dialplan (other than hang-up handling) after leaving its queue: Queue()
+        returned to it, so it did not abandon."""
+        visit = self.last_queue
+        if visit is not None and self.queue is None and not self.hanging_up:
+            visit.went_on = True
 
     @property
     def is_local_one(self) -> bool:
@@ -102,8 +113,12 @@ class QueueVisit:
     app: AppContext
     leg: LegState
     connected: bool = False
-    abandoned_at: Optional[float] = None
+    left: bool = False  # QueueCallerLeave, QueueCallerAbandon or AgentConnect was seen
+    went_on: bool = False  # after leaving, the caller's dialplan went on (it did not hang up)
     status: Optional[str] = None  # QUEUESTATUS, when the dialplan variable was seen
+    # Rings that ended unanswered since the queue last called an agent: the ones a queue
+    # timeout may have cut.
+    last_no_answers: list[Attempt] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -157,6 +172,8 @@ class Bridge:
 
 class BuildState:
     """Indexes over live calls for one builder (possibly several servers)."""
+
+    legs_made = 0  # a class default keeps checkpoints of older builders loading
 
     def __init__(self) -> None:
         self.legs: dict[tuple[str, str], LegState] = {}  # (server, uniqueid)
@@ -221,12 +238,15 @@ class BuildState:
             context=h.get(prefix + "Context"),
             exten=h.get(prefix + "Exten"),
         )
-        state = LegState(leg=leg, call=call, server=server)
+        self.legs_made += 1
+        state = LegState(leg=leg, call=call, server=server, ordinal=self.legs_made)
         call.call.legs.append(leg)
         call.legs[leg.leg_id] = state
         call.live += 1
         if call.call.started_at is None or (ev.time is not None and ev.time < call.call.started_at):
             call.call.started_at = ev.time
+        if call.call.time_source == "none":
+            call.call.time_source = ev.time_source
         self.legs[(server, uniqueid)] = state
         if state.is_local_two:
             one = self.find_channel(server, channel[:-1] + "1", call)
@@ -236,7 +256,7 @@ class BuildState:
 
     def find_channel(self, server: str, channel: str, call: CallState) -> Optional[LegState]:
         for st in reversed(list(call.legs.values())):
-            if st.leg.channel == channel and st.leg.ended_at is None and st.server == server:
+            if st.leg.channel == channel and not st.hung_up and st.server == server:
                 return st
         return None
 
@@ -282,9 +302,12 @@ class BuildState:
         call = state.call
         ended = [leg.ended_at for leg in call.legs if leg.ended_at is not None]
         call.ended_at = max(ended) if ended else None
-        answered = [a.answered_at for a in call.attempts if a.answered_at is not None and a.via != "originate"]
-        answered += [app.entered_at for app in call.apps if app.app == "conference" and app.entered_at is not None]
-        call.answered_at = min(answered) if answered else None
+        reached = [a for a in call.attempts if a.outcome == "ANSWER" and a.via != "originate"]
+        joined = [app for app in call.apps if app.app == "conference"]
+        call.answered = bool(reached or joined)
+        moments = [a.answered_at for a in reached] + [app.entered_at for app in joined]
+        moments = [t for t in moments if t is not None]
+        call.answered_at = min(moments) if moments else None
         if call.status != INCOMPLETE:
             call.status = COMPLETE
         describe(call)
