@@ -21,6 +21,7 @@ from .ami.journal import is_journal
 from .ami.reader import AmiReader
 from .calltree.builder import CallTreeBuilder
 from .calltree.model import Call
+from .calltree.settings import TreeSettings
 from .stats.recorder import PresenceRecorder
 from .store.writer import CallWriter
 
@@ -56,9 +57,13 @@ class Ingest:
     open at the end are written as in progress."""
 
     def __init__(
-        self, writer: Optional[CallWriter], agi_user_keys: tuple[str, ...] = (), sink: Optional[EventSink] = None
+        self,
+        writer: Optional[CallWriter],
+        agi_user_keys: tuple[str, ...] = (),
+        sink: Optional[EventSink] = None,
+        settings: Optional[TreeSettings] = None,
     ) -> None:
-        self.builder = CallTreeBuilder()
+        self.builder = CallTreeBuilder(settings)
         self.writer = writer
         self.sink = sink
         self.agi_user_keys = agi_user_keys

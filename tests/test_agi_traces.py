@@ -101,6 +101,11 @@ def _ivr(call: dict) -> None:
     call["apps"] = [p for p in call["apps"] if p["app"] != "IVR"]
 
 
+def _voicemail(call: dict) -> None:
+    """A voicemail context runs no Dial(): invisible."""
+    call["apps"] = [p for p in call["apps"] if p["app"] != "Voicemail"]
+
+
 def _conference(call: dict) -> None:
     """ConfBridge runs no Dial(): rooms and members are invisible."""
     call["conferences"] = []
@@ -114,6 +119,7 @@ RULES: dict[str, Callable[[dict], None]] = {
     "attended_completion": _attended_completion,
     "park": _park,
     "ivr": _ivr,
+    "voicemail": _voicemail,
     "conference": _conference,
 }
 
@@ -121,7 +127,7 @@ AGI_BLIND: dict[str, tuple[str, ...]] = {
     "01_basic_answered": (),
     "02_basic_callee_hangup": (),
     "03_noanswer_failover": ("unanswered_callee",),
-    "04_busy": ("unanswered_callee",),
+    "04_busy": ("unanswered_callee", "voicemail"),
     "05_caller_cancel": ("unanswered_callee",),
     "06_blind_transfer": (),
     "07_blind_transfer_noanswer": ("unanswered_callee",),

@@ -12,10 +12,10 @@ from cdr_agent.replay import Ingest, file_chunks, load_agi, read_events, replay_
 TRACES = Path(__file__).parent / "fixtures" / "traces"
 TRACE_NAMES = sorted(p.name for p in TRACES.iterdir() if p.is_dir())
 
-# truth.json app words -> ours. The lab's "Voicemail" is a plain Answer()+Wait() context:
-# nothing on the wire says voicemail, so it is not an application context we can see.
+# truth.json app words -> ours. The lab's "Voicemail" is an Answer()+Wait() in a context
+# named `voicemail`, one of the voicemail contexts the builder knows by default.
 APP_KINDS = {"Queue": "queue", "IVR": "ivr", "RingGroup": "ringgroup", "Park": "park",
-             "ParkedCall": "parkedcall", "ConfBridge": "conference"}
+             "ParkedCall": "parkedcall", "ConfBridge": "conference", "Voicemail": "voicemail"}
 
 
 def replay_documents(name: str, with_agi: bool = True, timestamps: bool = True) -> list[dict]:

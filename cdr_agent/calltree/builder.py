@@ -14,6 +14,7 @@ from ..ami.event import Event
 from . import bridges, channels, dials, parking, queues, resync
 from .model import Call
 from .observations import observe
+from .settings import TreeSettings
 from .state import BuildState, describe
 
 Handler = Callable[[BuildState, Event], None]
@@ -31,6 +32,7 @@ HANDLERS: dict[str, Handler] = {
     "SoftHangupRequest": channels.on_hangup_request,
     "DialBegin": dials.on_dial_begin,
     "DialEnd": dials.on_dial_end,
+    "Pickup": dials.on_pickup,
     "BridgeEnter": bridges.on_bridge_enter,
     "BridgeLeave": bridges.on_bridge_leave,
     "BridgeDestroy": bridges.on_bridge_destroy,
@@ -55,8 +57,8 @@ HANDLERS: dict[str, Handler] = {
 class CallTreeBuilder:
     """Turns events into call trees. `feed`/`observe` return calls finished by that input."""
 
-    def __init__(self) -> None:
-        self.state = BuildState()
+    def __init__(self, settings: Optional[TreeSettings] = None) -> None:
+        self.state = BuildState(settings)
         self.events = 0
         self.failures: dict[str, int] = {}
 

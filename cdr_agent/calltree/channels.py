@@ -4,6 +4,8 @@ from __future__ import annotations
 from ..ami.event import Event
 from .dials import end_unanswered, outcome_from_cause
 from .conclude import conclude
+from .contexts import leave as leave_context, on_dialplan
+from .dialapp import dial_ended, dial_started
 from .queues import on_queue_log, queue_status
 from .state import BuildState, LegState, mark_up, party
 
@@ -52,8 +54,12 @@ def on_newexten(b: BuildState, ev: Event) -> None:
     h = ev.headers
     app = h.get("Application")
     st = b.leg(ev, create=False)
-    if st is not None and st.last_queue is not None and h.get("Exten") != "h":
-        st.dialplan_went_on()
+    if st is not None:
+        if st.last_queue is not None and h.get("Exten") != "h":
+            st.dialplan_went_on()
+        on_dialplan(b, st, ev)
+    if app == "Dial" and st is not None:  # it starts when it clears DIALSTATUS (on_varset)
+        st.dial_args = h.get("AppData")
     if app == "Queue":  # Queue() may return without the caller ever joining (full, joinempty)
         st = st or b.leg(ev)
         if st is not None:
@@ -92,6 +98,15 @@ def on_varset(b: BuildState, ev: Event) -> None:
             queue_status(st, h.get("Value") or "", ev.time)
         return
     st = b.leg(ev, create=False)
+    if name == "DIALSTATUS":  # Dial() clears it when it starts, sets it when it returns
+        if st is None:
+            return
+        if h.get("Value"):
+            dial_ended(st, h.get("Value"), ev.time)
+        elif st.dial_args is not None:
+            dial_started(st, st.dial_args, ev.time, b.legs_made)
+            st.dial_args = None
+        return
     if st is not None and st.ivr is not None and name == st.ivr.data.get("variable"):
         st.ivr.data["choice"] = h.get("Value") or ""
 
@@ -128,6 +143,8 @@ def on_hangup(b: BuildState, ev: Event) -> None:
                 attempt.ended_at = ev.time
     if st.ivr is not None:
         _leave_ivr(st, "hangup", ev.time)
+    leave_context(st, ev.time, hung_up=True)
+    st.dialling = None  # a Dial() it ran and no DIALSTATUS told how it ended: nothing to add
     st.call.live -= 1
     if st.call.live <= 0:
         conclude(b, st.call)

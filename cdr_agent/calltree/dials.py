@@ -5,6 +5,7 @@ from typing import Optional
 
 from ..ami.event import Event
 from .model import Attempt
+from .dialapp import dial_rang
 from .hops import party_behind
 from .state import BuildState, LegState, answered
 
@@ -31,6 +32,8 @@ def open_attempt(
     forward, caller.forwarding = caller.forwarding, False
     if via == "queue" or (via is None and caller.queue is not None):
         via, app_id = "queue", caller.queue.app.app_id if caller.queue is not None else None
+    elif via is None and caller.park_return is not None:  # a parked call timed out, rings back
+        via, app_id, caller.park_return = "park", caller.park_return.app_id, None
     elif via is None:
         if caller.pending_transfer is not None or (caller.peer is not None and caller.peer.consult_of is not None):
             via = "transfer"
@@ -64,6 +67,8 @@ def open_attempt(
 def _dial_or_ringgroup(caller: LegState, ev: Event) -> tuple[str, Optional[str]]:
     """A second destination rung while the first still rings is one Dial() with several
     destinations: a ring group, whose siblings are re-labelled."""
+    if caller.ringgroup is not None and caller.ringgroup.data.get("context"):  # a mapped ring-group context
+        return "ringgroup", caller.ringgroup.app_id
     siblings = [a for a in caller.open_attempts if a.via in ("dial", "ringgroup")]
     if not siblings:
         return "dial", None
@@ -90,6 +95,14 @@ def answer(b: BuildState, attempt: Attempt, at: Optional[float]) -> None:
     b.talk(attempt)
 
 
+def unanswer(b: BuildState, attempt: Attempt, outcome: str, at: Optional[float]) -> None:
+    attempt.outcome, attempt.answered_at, attempt.ended_at = outcome, None, at
+    for leg_id in (attempt.from_leg, attempt.to_leg):
+        talking = b.talking.get(leg_id or "")
+        if talking is not None and attempt in talking:
+            talking.remove(attempt)
+
+
 def end_unanswered(caller: Optional[LegState], attempt: Attempt, outcome: str, at: Optional[float]) -> None:
     if attempt.outcome is not None:
         return
@@ -103,7 +116,7 @@ def close(caller: LegState, attempt: Attempt, at: Optional[float]) -> None:
     if attempt in caller.open_attempts:
         caller.open_attempts.remove(attempt)
     group = caller.ringgroup
-    if group is not None and group.app_id == attempt.app_id and not caller.open_attempts:
+    if group is not None and group.app_id == attempt.app_id and not caller.open_attempts and not group.data.get("context"):
         group.left_at = at
         outcomes = [a.outcome for a in caller.call.call.attempts if a.app_id == group.app_id]
         group.result = "answered" if "ANSWER" in outcomes else (outcomes[-1] or "").lower() or None
@@ -130,8 +143,9 @@ def on_dial_begin(b: BuildState, ev: Event) -> None:
         return
     if caller.last_queue is not None:
         caller.dialplan_went_on()
+    dial_rang(caller, dest.leg.channel, ev.headers.get("DialString"))
     attempt = find_open(caller, dest)
-    if attempt is not None:  # AgentCalled came first
+    if attempt is not None:  # AgentCalled (or the Pickup event) came first
         attempt.dialstring = ev.headers.get("DialString")
         return
     if known is not None and known.leg.answered and not known.is_local_one:
@@ -143,13 +157,30 @@ def on_dial_begin(b: BuildState, ev: Event) -> None:
     open_attempt(b, caller, dest, ev)
 
 
-def pickup(b: BuildState, caller: LegState, picker: LegState, ev: Event) -> None:
+def pickup(b: BuildState, caller: LegState, picker: LegState, ev: Event) -> Attempt:
     """A Dial() whose new destination is a channel already up is a pickup (SIP Replaces,
     Pickup(), a directed pickup code): Asterisk swaps the picker in for the ringing phone.
     The picker's own call joins this one; its attempt is `via=pickup`."""
     if picker.call is not caller.call:
         b.merge(picker.call, into=caller.call)
-    open_attempt(b, caller, picker, ev, via="pickup")
+    return open_attempt(b, caller, picker, ev, via="pickup")
+
+
+def on_pickup(b: BuildState, ev: Event) -> None:
+    """Asterisk's Pickup event (the picker, and the ringing `Target`): the picker answers
+    the call that rang the target. The DialEnd/DialBegin app_dial sends for the swap then
+    find this attempt."""
+    picker, target = b.leg(ev, create=False), b.leg(ev, "Target", create=False)
+    rang = target.dialled_by if target is not None else None
+    if picker is None or rang is None:
+        b.skip("Pickup of a channel we did not see rung")
+        return
+    dialers = [s for s in target.call.legs.values() if rang in s.open_attempts]
+    if not dialers or find_open(max(dialers, key=lambda s: s.ordinal), picker) is not None:
+        return
+    attempt = pickup(b, max(dialers, key=lambda s: s.ordinal), picker, ev)
+    answered(picker, ev.time)
+    answer(b, attempt, ev.time)
 
 
 def take_over(b: BuildState, caller: LegState, dest: LegState, ev: Event) -> None:
@@ -182,11 +213,21 @@ def on_dial_end(b: BuildState, ev: Event) -> None:
         return
     caller = b.leg(ev, create=False)
     attempt = find_open(caller, dest) if caller is not None else dest.dialled_by
-    if attempt is None or attempt.outcome is not None:
-        return  # app_queue sends NOANSWER then CANCEL for one ring: the first one is the truth
+    if attempt is None:
+        return
     status = ev.headers.get("DialStatus") or "UNKNOWN"
     if ev.headers.get("Forward") and caller is not None:
         caller.forwarding = True  # a 302: this Dial() rings the new destination next
+    if attempt.outcome is not None:
+        # app_queue sends NOANSWER then CANCEL for one ring: the first one is the truth. But
+        # the caller's own Dial() through a Local hop has the last word on an answer: a far
+        # end that picked up and was not connected (call acceptance, answered elsewhere) did
+        # not take the call.
+        if caller is not None and attempt.from_leg == caller.leg.leg_id and attempt.to_leg != dest.leg.leg_id:
+            if attempt.outcome == "ANSWER" and status != "ANSWER":
+                unanswer(b, attempt, status, ev.time)
+            close(caller, attempt, ev.time)
+        return
     if status == "ANSWER":
         answered(dest, ev.time)  # where Newstate is filtered out
         answer(b, attempt, ev.time)

@@ -40,6 +40,7 @@ from typing import Optional
 from ..agi.observation import HANGUP, POSTDIAL, TRANSFER, Observation
 from ..ami.event import Event
 from .model import Attempt, Call, Transfer
+from .dialapp import dial_ended
 from .queues import STATUS_RESULT as QUEUE_RESULT, queue_status, settle
 from .state import BuildState, CallState, LegState, party
 
@@ -78,6 +79,8 @@ def observe(b: BuildState, obs: Observation, enrich_only: bool = False) -> None:
     status = obs.variables.get("QUEUESTATUS")
     if status:
         queue_status(st, status, obs.time)
+    if st.from_ami and st.dialling is not None and obs.variables.get("DIALSTATUS"):
+        dial_ended(st, obs.variables["DIALSTATUS"], obs.time)
     if not st.from_ami:
         _agi_only(b, st, obs)
 

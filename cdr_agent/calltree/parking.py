@@ -48,6 +48,8 @@ def _give_up(result: str):
         parkee = b.leg(ev, "Parkee", create=False)
         if parkee is not None and parkee.parked is not None:
             parkee.parked.left_at, parkee.parked.result = ev.time, result
+            if result == "timeout":  # comebacktoorigin (or the timeout context) dials next
+                parkee.park_return = parkee.parked
             parkee.parked = None
 
     return handler

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from ..ami.event import Event
 from .model import COMPLETE, INCOMPLETE, Attempt, AppContext, Call, Conference, Leg, Party, Transfer
+from .settings import TreeSettings
 
 # Our ids are uuid5 of (server, Asterisk uniqueid): deterministic, so replaying the same
 # stream twice gives the same ids (idempotent writes), and distinct across servers.
@@ -86,6 +87,10 @@ class LegState:
     from_ami: bool = True  # False for a leg known only from AGI observations
     hung_up: bool = False  # its Hangup was seen (ended_at may still be unknown: no timestamps)
     hanging_up: bool = False  # a (Soft)HangupRequest was seen: what it runs now is cleanup
+    context_app: Optional[AppContext] = None  # the application its dialplan context is (contexts.py)
+    park_return: Optional[AppContext] = None  # parked, timed out: its next dial calls the parker back
+    dial_args: Optional[str] = None  # Newexten's AppData of a Dial() about to start
+    dialling: Optional["DialApp"] = None  # the Dial() it runs, until it returns (calltree/dialapp.py)
     forwarding: bool = False  # its Dial() was redirected (302): the next destination is a forward
     ordinal: int = 0  # creation order among the builder's legs (order, not time)
     agi: Optional[Any] = None  # AGI-only bookkeeping (calltree.observations._AgiLeg)
@@ -104,6 +109,16 @@ class LegState:
     @property
     def is_local_two(self) -> bool:
         return self.leg.channel.startswith("Local/") and self.leg.channel.endswith(";2")
+
+
+@dataclass(eq=False)
+class DialApp:
+    """A Dial() the leg runs: its destinations, and those that became a DialBegin."""
+
+    destinations: list[str]
+    began_at: Optional[float]
+    legs_made: int  # BuildState.legs_made when it began: channels it made come after
+    rung: list[tuple[str, str]] = field(default_factory=list)  # (DestChannel, DialString)
 
 
 @dataclass(eq=False)
@@ -174,8 +189,10 @@ class BuildState:
     """Indexes over live calls for one builder (possibly several servers)."""
 
     legs_made = 0  # a class default keeps checkpoints of older builders loading
+    settings = TreeSettings()
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Optional[TreeSettings] = None) -> None:
+        self.settings = settings or TreeSettings()
         self.legs: dict[tuple[str, str], LegState] = {}  # (server, uniqueid)
         self.calls_by_linkedid: dict[tuple[str, str], CallState] = {}
         self.open_calls: dict[str, CallState] = {}  # call_id -> state, in creation order
