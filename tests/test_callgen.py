@@ -21,7 +21,7 @@ from cdr_agent.store.stats_tables import (
     stat_queue_calls,
     stat_queue_hourly,
 )
-from cdr_agent.store.writer import open_engine
+from cdr_agent.store.engine import open_engine
 
 NOW = 1795000000.0  # 2026-11-18: after every generated stream below
 

@@ -9,7 +9,8 @@ from cdr_agent.calltree.document import to_document
 from cdr_agent.replay import Ingest, ingest_bytes, read_events, replay_path
 from cdr_agent.store import queries
 from cdr_agent.store.tables import attempts, calls, legs
-from cdr_agent.store.writer import CallWriter, open_engine
+from cdr_agent.store.engine import open_engine
+from cdr_agent.store.writer import CallWriter
 from tracekit import TRACES
 
 LOAD = TRACES / "19_concurrent_load"

@@ -11,7 +11,6 @@ from sqlalchemy import Engine, event, func, inspect, select, text
 
 from cdr_agent.calltree.document import iso, to_document
 from cdr_agent.calltree.model import (
-    COMPLETE,
     AppContext,
     Attempt,
     Call,
@@ -21,6 +20,7 @@ from cdr_agent.calltree.model import (
     Party,
     Transfer,
 )
+from cdr_agent.calltree.vocab import COMPLETE
 from cdr_agent.store import (
     CallWriter,
     find_call_ids,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Optional
 
 from ..ami.event import Event
-from .model import GAP, INCOMPLETE, STALE, Call
+from .model import Call
+from .vocab import GAP, INCOMPLETE, STALE
 from .queues import settle
 from .state import Bridge, BuildState, CallState, LegState, answered
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..ami.event import Event
-from .model import COMPLETE, INCOMPLETE, Attempt, AppContext, Call, Conference, Leg, Party, Transfer
+from .model import Attempt, AppContext, Call, Conference, Leg, Party, Transfer
+from .vocab import COMPLETE, INCOMPLETE
 
 # Our ids are uuid5 of (server, Asterisk uniqueid): deterministic, so replaying the same
 # stream twice gives the same ids (idempotent writes), and distinct across servers.

@@ -255,7 +255,8 @@ class Pipeline(threading.Thread):
 
     def _open_writer(self) -> Any:
         if self._writer is None:
-            from ..store.writer import CallWriter, open_engine
+            from ..store.engine import open_engine
+            from ..store.writer import CallWriter
 
             engine = open_engine(self.config.database)  # creates missing tables: needs the database
             self._writer = CallWriter(engine)

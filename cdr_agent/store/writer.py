@@ -1,6 +1,6 @@
 """Writing calls: one transaction per batch that deletes and re-inserts every call in it.
 
-A call's per-call statistics rows (stats/percall.py) are derived and written with it, so the
+A call's per-call statistics rows (store/percall.py) are derived and written with it, so the
 statistics never disagree with the stored tree and `stats fill` only adds them up by hour.
 
 Delete-then-insert makes a write an idempotent upsert on every backend without
@@ -16,53 +16,16 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Delete, Engine, Table, create_engine, delete, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import Delete, Engine, Table, delete
+from sqlalchemy.engine import Connection
 
 from ..calltree.model import Call
-from ..stats.percall import stat_rows
+from .percall import stat_rows
 from .stats_tables import stat_agent_calls, stat_queue_calls
-from .tables import apps, attempts, calls, conference_members, id_in, legs, metadata, transfers
-
-DEFAULT_URL = "sqlite:///cdr.sqlite"
+from .tables import apps, attempts, calls, conference_members, id_in, legs, transfers
 _CHUNK = 500  # ids per IN (...) list; well under every backend's bound-parameter limit
 
 Row = dict[str, Any]
-
-
-def open_engine(url: str = DEFAULT_URL, *, create: bool = True, **engine_kw: Any) -> Engine:
-    """Create an Engine for `url` and (by default) the tables that are missing.
-
-    SQLite gets WAL (readers never block the writer), `synchronous=NORMAL`, enforced foreign
-    keys and real transactions for reads too; MySQL gets `charset=utf8mb4` unless the URL
-    names a charset, so emoji in caller names survive.
-    """
-    u = make_url(url)
-    if u.get_backend_name() in ("mysql", "mariadb") and "charset" not in u.query:
-        u = u.update_query_dict({"charset": "utf8mb4"})
-    engine = create_engine(u, **engine_kw)
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
-    if create:
-        metadata.create_all(engine)
-    return engine
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take transaction control away from the sqlite3 module: it would not begin one for
-        # SELECTs, so a multi-query read (a call and its legs) could see two states.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
 
 
 def _json(value: Any) -> str:
