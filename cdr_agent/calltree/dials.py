@@ -5,7 +5,7 @@ from typing import Optional
 
 from ..ami.event import Event
 from .model import Attempt
-from .state import BuildState, LegState, answered
+from .state import BuildState, LegState, answer_once
 
 # Hangup causes -> DIALSTATUS, for a ringing leg that vanished without a DialEnd.
 _CAUSE_OUTCOME = {17: "BUSY", 18: "NOANSWER", 19: "NOANSWER", 21: "CHANUNAVAIL", 34: "CONGESTION", 1: "CHANUNAVAIL"}
@@ -155,7 +155,7 @@ def on_dial_end(b: BuildState, ev: Event) -> None:
         return  # app_queue sends NOANSWER then CANCEL for one ring: the first one is the truth
     status = ev.headers.get("DialStatus") or "UNKNOWN"
     if status == "ANSWER":
-        answered(dest, ev.time)  # where Newstate is filtered out
+        answer_once(dest, ev.time)  # where Newstate is filtered out
         answer(b, attempt, ev.time)
         if caller is not None:
             close(caller, attempt, ev.time)

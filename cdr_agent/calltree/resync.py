@@ -14,7 +14,7 @@ from ..ami.event import Event
 from .model import Call
 from .vocab import GAP, INCOMPLETE, STALE
 from .queues import settle
-from .state import Bridge, BuildState, CallState, LegState, answered
+from .state import Bridge, BuildState, CallState, LegState, answer_once
 
 LegKey = tuple[str, str]  # (server, uniqueid), as BuildState.legs is keyed
 
@@ -125,7 +125,7 @@ def _join(b: BuildState, ev: Event, now: Optional[float], after_gap: bool) -> Op
     if after_gap:
         flag(call, GAP)
     if h.get("ChannelStateDesc") == "Up":
-        answered(st, now)
+        answer_once(st, now)
     bridge_id = h.get("BridgeId")
     if bridge_id:
         bridge = b.bridges.setdefault((st.server, bridge_id), Bridge(bridge_id, kind=""))
