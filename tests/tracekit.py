@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Optional
 
 from cdr_agent.calltree.document import to_document
-from cdr_agent.replay import Ingest, replay_path
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import replay_path
 
 TRACES = Path(__file__).parent / "fixtures" / "traces"
 TRACE_NAMES = sorted(p.name for p in TRACES.iterdir() if p.is_dir())
@@ -18,7 +19,7 @@ APP_KINDS = {"Queue": "queue", "IVR": "ivr", "RingGroup": "ringgroup", "Park": "
 
 
 def replay_documents(name: str, with_agi: bool = True) -> list[dict]:
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     path = TRACES / name
     if with_agi:
         replay_path(ingest, path, server="a")

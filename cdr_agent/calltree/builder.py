@@ -95,6 +95,11 @@ class CallTreeBuilder:
             describe(call)
         return calls
 
+    @property
+    def open_count(self) -> int:
+        """How many calls are in progress (cheap: nothing is described)."""
+        return len(self.state.open_calls)
+
     def take_dropped(self) -> list[str]:
         """Ids of calls merged into another call since the last look (to delete if stored)."""
         dropped, self.state.dropped_call_ids = self.state.dropped_call_ids, []
