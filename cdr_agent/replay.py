@@ -19,6 +19,7 @@ from .ami.event import Event
 from .ami.journal import is_journal
 from .ami.reader import AmiReader
 from .ingest import Ingest, IngestStats, replay_journal
+from .ingest.core import AgiLine
 from .stats.recorder import PresenceRecorder
 from .store.sink import WritingSink
 from .store.writer import CallWriter
@@ -50,9 +51,9 @@ def file_chunks(path: Path, size: int = _CHUNK) -> Iterator[bytes]:
             yield chunk
 
 
-def load_agi(path: Path) -> dict[int, dict]:
+def load_agi(path: Path) -> dict[int, AgiLine]:
     """agi.jsonl -> {seq: line}; unreadable lines are counted in the log and skipped."""
-    lines: dict[int, dict] = {}
+    lines: dict[int, AgiLine] = {}
     if not path.exists():
         return lines
     with open(path, encoding="utf-8", errors="replace") as fh:

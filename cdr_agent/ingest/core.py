@@ -21,6 +21,7 @@ from ..calltree.observation import Observation
 log = structlog.get_logger("cdr_agent.ingest")
 
 AGI_MARKER = "CdrTraceAgi"
+AgiLine = dict[str, Any]  # one line of a lab trace's agi.jsonl: seq, ts, env, vars
 _BATCH = 200  # finished calls per write transaction
 
 
@@ -86,7 +87,7 @@ class Ingest:
         state.setdefault("_unflushed", 0)
         self.__dict__.update(state)
 
-    def events(self, events: Iterable[Event], agi: Optional[dict[int, dict]] = None) -> None:
+    def events(self, events: Iterable[Event], agi: Optional[dict[int, AgiLine]] = None) -> None:
         feed = self.builder.feed
         sink = self.sink.feed if self.sink is not None else None
         for event in events:
@@ -101,7 +102,7 @@ class Ingest:
             if done:
                 self.add_finished(done)
 
-    def observe(self, line: dict, marker: Event) -> None:
+    def observe(self, line: AgiLine, marker: Event) -> None:
         obs = Observation.from_agi(
             marker.server,
             line.get("env") or {},
