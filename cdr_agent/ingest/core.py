@@ -141,7 +141,7 @@ class Ingest:
 
     def close(self) -> list[Call]:
         """End of input: write what finished and what is still open (as in progress)."""
-        still_open = self.builder.open_calls()
+        still_open = self.open_calls()
         self.stats.calls_open = len(still_open)
         self.flush()
         if self.call_sink is not None and still_open:

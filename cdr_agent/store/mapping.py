@@ -46,9 +46,10 @@ def _item_class(hint: Any) -> type | None:
     return args[0] if get_origin(hint) is list and args and is_dataclass(args[0]) else None
 
 
-def child_lists(cls: type = Call) -> dict[str, type]:
-    """Fields of `cls` that are lists of model objects -> the class of their items."""
-    return {name: item for name, hint in _hints(cls).items() if (item := _item_class(hint)) is not None}
+@cache
+def _child_lists() -> dict[str, type]:
+    """Fields of `Call` that are lists of model objects -> the class of their items."""
+    return {name: item for name, hint in _hints(Call).items() if (item := _item_class(hint)) is not None}
 
 
 def _getter(cls: type, column: str) -> Getter:
@@ -77,7 +78,7 @@ def tree_rows(call: Call) -> dict[str, list[Row]]:
     """The rows of one call's tree, keyed by table name."""
     here = {"call_id": call.call_id, "server": call.server}
     out = {calls.name: [to_row(call, calls, {})]}
-    for name in child_lists():
+    for name in _child_lists():
         if name == _GROUPED:
             out[conference_members.name] = _member_rows(call, here)
         else:
@@ -118,9 +119,9 @@ def from_row(cls: type, row: DbRow[Any], **lists: Any) -> Any:
     return cls(**kwargs)
 
 
-def derived_columns(name: str) -> tuple[str, ...]:
+def _derived_columns(name: str) -> tuple[str, ...]:
     """Columns of a call's list `name` that store a derived property (`ring_s`, `wait_s`)."""
-    item = child_lists()[name]
+    item = _child_lists()[name]
     return tuple(c for c in metadata.tables[name].c.keys() if isinstance(getattr(item, c, None), property))
 
 
@@ -129,13 +130,13 @@ def assemble(row: DbRow[Any], children: dict[str, Sequence[DbRow[Any]]]) -> tupl
     values as stored (by list name, one dict per item)."""
     lists: dict[str, Any] = {}
     stored: dict[str, list[Row]] = {}
-    for name, item in child_lists().items():
+    for name, item in _child_lists().items():
         if name == _GROUPED:
             lists[name] = _conferences(children[conference_members.name])
             continue
         rows = children[name]
         lists[name] = [from_row(item, r) for r in rows]
-        derived = derived_columns(name)
+        derived = _derived_columns(name)
         if derived:
             stored[name] = [{c: r._mapping[c] for c in derived} for r in rows]
     return from_row(Call, row, **lists), stored
