@@ -23,6 +23,7 @@ from .mapping import tree_rows
 from .percall import stat_rows
 from .stats_tables import stat_agent_calls, stat_queue_calls
 from .tables import CHILD_TABLES, calls, id_in, legs
+
 _CHUNK = 500  # ids per IN (...) list; well under every backend's bound-parameter limit
 
 Row = dict[str, Any]  # a table row, as store/mapping.py makes them
