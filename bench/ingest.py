@@ -28,7 +28,7 @@ sys.path.insert(0, HERE)
 from reader_speed import run_panoramisk_bare  # noqa: E402
 
 from cdr_agent.replay import ingest_bytes  # noqa: E402
-from cdr_agent.store.writer import open_engine  # noqa: E402
+from cdr_agent.store.engine import open_engine  # noqa: E402
 
 TRACES = os.path.join(HERE, "..", "tests", "fixtures", "traces")
 _EPOCH = re.compile(rb"\b(1795\d{6})\.")

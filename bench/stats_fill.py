@@ -36,14 +36,16 @@ from sqlalchemy import Engine, bindparam, delete, text  # noqa: E402
 
 from cdr_agent.callgen.config import default_scenario  # noqa: E402
 from cdr_agent.callgen.stream import CallGenerator  # noqa: E402
-from cdr_agent.replay import Ingest, read_events  # noqa: E402
+from cdr_agent.ingest import Ingest  # noqa: E402
+from cdr_agent.replay import read_events  # noqa: E402
 from cdr_agent.stats.fill import fill  # noqa: E402
 from cdr_agent.stats.presence import Session  # noqa: E402
-from cdr_agent.stats.percall import stat_rows  # noqa: E402
+from cdr_agent.store.percall import stat_rows  # noqa: E402
 from cdr_agent.stats.recorder import write_sessions  # noqa: E402
 from cdr_agent.store.stats_tables import stat_agent_calls, stat_queue_calls  # noqa: E402
 from cdr_agent.store.tables import CHILD_TABLES, UTCDateTime, calls, metadata  # noqa: E402
-from cdr_agent.store.writer import call_rows, insert_rows, open_engine  # noqa: E402
+from cdr_agent.store.engine import open_engine  # noqa: E402
+from cdr_agent.store.writer import call_rows, insert_rows  # noqa: E402
 
 HOUR = 3600.0
 BASE_CALLS = 20_000
@@ -105,7 +107,7 @@ def base_calls() -> tuple[list, list[Session], float, float]:
         def flush(self) -> None:
             sessions.extend(self.tracker.take())
 
-    ingest = Ingest(None, sink=Keep())
+    ingest = Ingest(sink=Keep())
     ingest.events(read_events(generator.chunks(), scenario.server))
     ingest.close()
     first = min(c.started_at for c in ingest.finished) // HOUR * HOUR

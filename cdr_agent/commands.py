@@ -42,7 +42,7 @@ def replay(args: argparse.Namespace) -> int:
     import structlog
 
     from .replay import replay_path, storing_ingest
-    from .store.writer import open_engine
+    from .store.engine import open_engine
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
@@ -64,9 +64,9 @@ def replay(args: argparse.Namespace) -> int:
 def calls(args: argparse.Namespace) -> int:
     from .render import render_listing
     from .store import queries
-    from .store.writer import open_engine
+    from .store.engine import open_reader
 
-    rows = queries.list_calls(open_engine(args.db), since=args.since, until=args.until,
+    rows = queries.list_calls(open_reader(args.db), since=args.since, until=args.until,
                               number=args.number, limit=args.limit)
     print(render_listing(rows))
     return 0
@@ -75,9 +75,9 @@ def calls(args: argparse.Namespace) -> int:
 def show(args: argparse.Namespace) -> int:
     from .render import render_call
     from .store import queries
-    from .store.writer import open_engine
+    from .store.engine import open_reader
 
-    doc = queries.load_document(open_engine(args.db), args.call_id)
+    doc = queries.load_document(open_reader(args.db), args.call_id)
     if doc is None:
         print(f"cdr-agent: no call {args.call_id!r} (or the prefix is not unique)", file=sys.stderr)
         return 1
@@ -87,9 +87,9 @@ def show(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     from .store import queries
-    from .store.writer import open_engine
+    from .store.engine import open_reader
 
     out = sys.stdout
-    for doc in queries.iter_documents(open_engine(args.db), since=args.since, until=args.until):
+    for doc in queries.iter_documents(open_reader(args.db), since=args.since, until=args.until):
         out.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
     return 0

@@ -29,6 +29,8 @@ CREATE TABLE calls (
 	caller_name TEXT,
 	dialed TEXT,
 	flags MEDIUMTEXT NOT NULL,
+	answered BOOL NOT NULL DEFAULT false,
+	time_source VARCHAR(64) NOT NULL DEFAULT 'none',
 	PRIMARY KEY (call_id)
 )ENGINE=InnoDB CHARSET=utf8mb4;
 
@@ -231,6 +233,7 @@ CREATE TABLE legs (
 	local_peer VARCHAR(64),
 	context TEXT,
 	exten TEXT,
+	answered BOOL NOT NULL DEFAULT false,
 	PRIMARY KEY (leg_id),
 	FOREIGN KEY(call_id) REFERENCES calls (call_id) ON DELETE CASCADE
 )ENGINE=InnoDB CHARSET=utf8mb4;

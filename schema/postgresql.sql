@@ -29,6 +29,8 @@ CREATE TABLE calls (
 	caller_name TEXT,
 	dialed TEXT,
 	flags TEXT NOT NULL,
+	answered BOOLEAN DEFAULT false NOT NULL,
+	time_source VARCHAR(64) DEFAULT 'none' NOT NULL,
 	PRIMARY KEY (call_id)
 );
 
@@ -231,6 +233,7 @@ CREATE TABLE legs (
 	local_peer VARCHAR(64),
 	context TEXT,
 	exten TEXT,
+	answered BOOLEAN DEFAULT false NOT NULL,
 	PRIMARY KEY (leg_id),
 	FOREIGN KEY(call_id) REFERENCES calls (call_id) ON DELETE CASCADE
 );

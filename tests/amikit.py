@@ -71,7 +71,7 @@ def wire(events: list[dict[str, str]], times: bool = False) -> bytes:
 
 
 def replay(events: list[dict[str, str]], settings: Optional[TreeSettings] = None, times: bool = False) -> list[dict]:
-    ingest = Ingest(writer=None, settings=settings)
+    ingest = Ingest(settings=settings)
     ingest.events(read_events([wire(events, times)], "pbx"))
     still_open = ingest.close()
     assert not ingest.stats.failures, ingest.stats.failures

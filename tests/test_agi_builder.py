@@ -72,10 +72,11 @@ def test_unusable_observation_is_counted() -> None:
 def test_agi_channel_the_ami_stream_missed_joins_its_call() -> None:
     """A channel that ran our AGI but never appeared on AMI (a filtered stream) is kept in
     its linkedid's call until its own hangup run; the AMI part of the tree is untouched."""
-    from cdr_agent.replay import Ingest, file_chunks, read_events
+    from cdr_agent.ingest import Ingest
+    from cdr_agent.replay import file_chunks, read_events
     from tracekit import TRACES
 
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     events = list(read_events(file_chunks(TRACES / "01_basic_answered" / "ami.log"), "a"))
     dial = next(i for i, e in enumerate(events) if e.name == "DialBegin" and "Linkedid" in e.headers)
     linkedid, at = events[dial].headers["Linkedid"], events[dial].time

@@ -13,21 +13,22 @@ from cdr_agent.agi.observation import Observation
 from cdr_agent.ami.journal import AGI, CONNECT, DATA, START, Position, Record
 from cdr_agent.calltree import state
 from cdr_agent.calltree.document import to_document
-from cdr_agent.daemon.feed import FeedSettings, JournalFeed
-from cdr_agent.replay import Ingest, file_chunks, read_events, replay_path
+from cdr_agent.ingest import FeedSettings, JournalFeed
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import file_chunks, read_events, replay_path
 
 SINGLE = [n for n in TRACE_NAMES if n != "20_two_servers"]
 
 
 def ami_ingest(name: str) -> Ingest:
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     ingest.events(read_events(file_chunks(TRACES / name / "ami.log"), "a"))
     return ingest
 
 
 def in_time(name: str) -> dict[str, dict]:
     """AMI with each AGI run fed when it happened (the lab's marker): the reference."""
-    ingest = Ingest(writer=None, agi_user_keys=USER_KEYS)
+    ingest = Ingest(agi_user_keys=USER_KEYS)
     replay_path(ingest, TRACES / name, "a")
     return {c.call_id: to_document(c) for c in ingest.finished + ingest.close()}
 
@@ -84,7 +85,7 @@ def test_the_feed_applies_an_observation_journaled_twice_once_and_enriches_only_
     messages = recording_messages((TRACES / name / "ami.log").read_bytes())
     observations = recorded_observations(TRACES / name, "a", USER_KEYS)
     stray = Observation("b", "hangup", "1795469999.77", "PJSIP/bob-1", 1795470000.0)  # a server without AMI
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     feed = JournalFeed(ingest)
     records = [rec(START, FeedSettings(ami_servers=("a",)).to_json()), rec(CONNECT, b"{}"), rec(DATA, b"".join(messages))]
     records += [rec(AGI, o.to_json().encode(), o.server) for o in observations + observations[:2] + [stray]]

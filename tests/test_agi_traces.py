@@ -276,9 +276,10 @@ def test_agi_runs_in_any_import_order_give_the_same_calls() -> None:
 
 @pytest.mark.parametrize("name", [n for n in TRACE_NAMES if n != "20_two_servers"])
 def test_ami_plus_agi_is_the_ami_tree_plus_user_data(name: str) -> None:
-    from cdr_agent.replay import Ingest, replay_path
+    from cdr_agent.ingest import Ingest
+    from cdr_agent.replay import replay_path
 
-    ingest = Ingest(writer=None, agi_user_keys=USER_KEYS)
+    ingest = Ingest(agi_user_keys=USER_KEYS)
     replay_path(ingest, TRACES / name, server="a")
     with_agi = [to_document(c) for c in ingest.finished + ingest.close()]
     ami_only = replay_documents(name, with_agi=False)

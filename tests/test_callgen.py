@@ -13,7 +13,8 @@ from cdr_agent.callgen.stream import CallGenerator
 from cdr_agent.calltree.document import iso, to_document
 from cdr_agent.calltree.state import make_id
 from cdr_agent.cli import main
-from cdr_agent.replay import Ingest, read_events, storing_ingest
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import read_events, storing_ingest
 from cdr_agent.stats.fill import fill
 from cdr_agent.store.stats_tables import (
     stat_agent_hourly,
@@ -21,14 +22,14 @@ from cdr_agent.store.stats_tables import (
     stat_queue_calls,
     stat_queue_hourly,
 )
-from cdr_agent.store.writer import open_engine
+from cdr_agent.store.engine import open_engine
 
 NOW = 1795000000.0  # 2026-11-18: after every generated stream below
 
 
 def build(generator: CallGenerator) -> dict[str, object]:
     """Call trees of a generated stream, in memory, by call id."""
-    ingest = Ingest(None)
+    ingest = Ingest()
     ingest.events(read_events(generator.chunks(), generator.sc.server, ingest.stats))
     assert not ingest.close(), "every generated call ends"
     assert not ingest.stats.failures and not ingest.stats.skipped

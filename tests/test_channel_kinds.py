@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cdr_agent.calltree.document import to_document
-from cdr_agent.replay import Ingest, file_chunks, read_events
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import file_chunks, read_events
 from tracekit import TRACES
 
 T0 = 1795000000.0
@@ -60,7 +61,7 @@ PJSIP_BLIND_TRANSFER = [
 
 
 def _build(data: bytes) -> list[dict]:
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     ingest.events(read_events([data], "pbx1"))
     return [to_document(c) for c in ingest.finished + ingest.close()]
 

@@ -22,7 +22,8 @@ from tracekit import TRACES, TRACE_NAMES
 
 from cdr_agent.ami.journal import CONNECT
 from cdr_agent.calltree.document import to_document
-from cdr_agent.replay import Ingest, read_events
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import read_events
 from cdr_agent.store import iter_documents, open_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +143,7 @@ def stored(db_url: str) -> dict[str, dict]:
 
 def offline(streams: dict[str, list[bytes]]) -> dict[str, dict]:
     """`cdr-agent replay` of the same bytes, server by server."""
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     for server, messages in streams.items():
         ingest.events(read_events([b"".join(messages)], server))
     still_open = ingest.close()

@@ -1,4 +1,4 @@
-"""Journal records -> call trees (daemon/feed.py, calltree/resync.py): breaks in the AMI stream
+"""Journal records -> call trees (ingest/journal.py, calltree/resync.py): breaks in the AMI stream
 are flagged, the channel list after a break rejoins and closes calls without inventing data,
 calls whose Hangup never came are closed, and a journal replays to the daemon's database."""
 from __future__ import annotations
@@ -14,8 +14,8 @@ from cdr_agent.ami.journal import AGI, CONNECT, DATA, GAP, START, JournalWriter,
 from cdr_agent.calltree.document import from_iso, to_document
 from cdr_agent.cli import main
 from cdr_agent.daemon import checkpoint
-from cdr_agent.daemon.feed import FeedSettings, JournalFeed
-from cdr_agent.replay import Ingest
+from cdr_agent.ingest import FeedSettings, JournalFeed
+from cdr_agent.ingest import Ingest
 from cdr_agent.store import iter_documents, open_engine
 
 LOAD = recording_messages((TRACES / "19_concurrent_load" / "ami.log").read_bytes())  # 20 calls at once
@@ -42,7 +42,7 @@ def channel_list(messages: list[bytes], action_id: str = "cdr-resync-1", at: flo
 
 
 def build(records: list[Record], settings: FeedSettings | None = None) -> tuple[dict[str, dict], JournalFeed]:
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     feed = JournalFeed(ingest, settings)
     for r in records:
         feed.apply(r)
@@ -54,7 +54,7 @@ OFFLINE, _ = build([rec(CONNECT, b"{}"), data(LOAD)])
 
 
 def open_at(i: int) -> set[str]:
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     JournalFeed(ingest).apply(data(LOAD[:i]))
     return {c.call_id for c in ingest.builder.open_calls()}
 
@@ -184,7 +184,7 @@ def test_replay_reads_a_journal(tmp_path: Path, capsys) -> None:
 
 
 def test_an_unreadable_checkpoint_resumes_at_its_position_with_a_fresh_builder(tmp_path: Path) -> None:
-    feed = JournalFeed(Ingest(writer=None))
+    feed = JournalFeed(Ingest())
     feed.apply(data(LOAD[:1000]))
     checkpoint.save(tmp_path, Position(3, 1234), feed)
     saved = checkpoint.load(tmp_path)
@@ -192,3 +192,41 @@ def test_an_unreadable_checkpoint_resumes_at_its_position_with_a_fresh_builder(t
     (tmp_path / checkpoint.STATE_FILE).write_bytes(b"written by another release")
     assert checkpoint.load(tmp_path) == checkpoint.Checkpoint(Position(3, 1234), None)
     assert checkpoint.load(tmp_path / "nowhere") is None
+
+
+def test_a_checkpoint_of_the_layout_before_issue_11_resumes_like_an_uninterrupted_run(tmp_path: Path) -> None:
+    """tests/fixtures/checkpoint_v0 was saved by the code before the house move (Ingest in
+    replay.py, JournalFeed in daemon/feed.py, Observation in agi, calltree/observations.py):
+    1000 messages of LOAD, an AGI-only leg of server b, an unplaced observation of server a."""
+    import shutil
+
+    from cdr_agent.calltree.agionly import AgiLeg
+    from cdr_agent.stats.presence import PresenceTracker
+
+    shutil.copytree(Path(__file__).parent / "fixtures" / "checkpoint_v0", tmp_path, dirs_exist_ok=True)
+    saved = checkpoint.load(tmp_path)
+    assert saved is not None and saved.feed is not None and saved.position == Position(3, 1234)
+    feed = saved.feed
+    assert isinstance(feed.ingest, Ingest) and isinstance(feed.ingest.sink, PresenceTracker)
+    assert feed.settings == FeedSettings(ami_servers=("a",)) and feed.ingest.call_sink is None
+    assert feed.ingest.open_count == 15
+    [stray] = feed.ingest.take_unplaced()
+    assert isinstance(stray, Observation) and stray.uniqueid == "1.2"
+    assert any(isinstance(st.agi, AgiLeg) for st in feed.ingest.builder.state.legs.values())
+
+    env = {"agi_uniqueid": "1795000000.1", "agi_channel": "PJSIP/100-00000001"}
+    values = {"CHANNEL(linkedid)": "1795000000.1", "CHANNEL(state)": "Up", "CALLERID(num)": "100",
+              "QUEUENAME": "sales", "MEMBERNAME": "Alice", "DIALEDTIME_MS": "5000", "ANSWEREDTIME_MS": "2000"}
+    fresh = JournalFeed(Ingest(), FeedSettings(ami_servers=("a",)))
+    for record in (rec(CONNECT, b"{}"), data(LOAD[:1000])):
+        fresh.apply(record)
+    fresh._observation(Observation.from_agi("b", env, values, 1795000010.0, label="postqueue"))
+
+    def rest(f: JournalFeed) -> dict[str, dict]:
+        f.apply(data(LOAD[1000:]))
+        f.apply(rec(AGI, Observation.from_agi("b", env, values, 1795000070.0, label="hangup").to_json().encode(), "b"))
+        return {c.call_id: to_document(c) for c in f.ingest.take_finished() + f.ingest.close()}
+
+    expected = rest(fresh)
+    assert rest(feed) == expected and len(expected) == 21
+    assert {k: v for k, v in expected.items() if v["server"] == "a"} == OFFLINE

@@ -22,7 +22,8 @@ from cdr_agent.calltree.document import to_document
 from cdr_agent.daemon.config import parse
 from cdr_agent.daemon.notify import Notifier
 from cdr_agent.daemon.supervisor import Supervisor
-from cdr_agent.replay import Ingest, read_events, replay_path
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import read_events, replay_path
 
 SECRET = "pa55-" + os.urandom(6).hex()  # never in logs; unknown to daemons of other runs
 NAME = "Müller 山田"
@@ -173,7 +174,7 @@ def test_hosted_fastagi_observations_join_the_ami_calls(db_url: str, tmp_path: P
             daemon.wait("observation applied", lambda r: r.snapshot().get("observations") == n)
             fake.resume()
         daemon.caught_up()
-    ingest = Ingest(writer=None, agi_user_keys=tuple(keys))
+    ingest = Ingest(agi_user_keys=tuple(keys))
     for name in names:
         replay_path(ingest, TRACES / name, "a")
     still_open = ingest.close()
@@ -210,7 +211,7 @@ def test_the_classic_scripts_spool_is_drained_into_the_ami_calls(db_url: str, tm
         snap = daemon.snapshot()
     assert snap["duplicate_observations"] == 1 and snap["unplaced_observations"] == 0
     assert spool.rejected_files() == ["00000000000000000000-1-bad.json"]
-    ingest = Ingest(writer=None, agi_user_keys=keys)
+    ingest = Ingest(agi_user_keys=keys)
     for name in names:
         replay_path(ingest, TRACES / name, "a")
     expected = {c.call_id: to_document(c) for c in ingest.finished + ingest.close()}
@@ -266,7 +267,7 @@ def test_a_call_the_database_refuses_is_kept_aside_and_the_rest_stored(db_url: s
     from cdr_agent.ami.journal import JournalWriter
     from cdr_agent.daemon.pipeline import Pipeline
 
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     replay_path(ingest, TRACES / "15_conference", "a")
     good = ingest.finished + ingest.close()
     bad = copy.deepcopy(good[0])

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from test_channel_kinds import T0, _ami, _chan
 
 from cdr_agent.calltree.document import to_document
-from cdr_agent.replay import Ingest, read_events, storing_ingest
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import read_events, storing_ingest
 from cdr_agent.stats.fill import fill
 from cdr_agent.store import open_engine
 from cdr_agent.store.stats_tables import stat_queue_calls, stat_queue_hourly
@@ -34,7 +35,7 @@ STREAM = _ami(
 
 
 def test_queue_log_diversions_are_queue_stays() -> None:
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     ingest.events(read_events([STREAM], "pbx1"))
     docs = [to_document(c) for c in ingest.finished + ingest.close()]
     assert [[(a["app"], a["name"], a["result"], a["wait_s"]) for a in d["apps"]] for d in docs] == [

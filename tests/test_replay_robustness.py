@@ -6,10 +6,13 @@ import random
 from sqlalchemy import func, select
 
 from cdr_agent.calltree.document import to_document
-from cdr_agent.replay import Ingest, ingest_bytes, read_events, replay_path
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import ingest_bytes, read_events, replay_path
 from cdr_agent.store import queries
 from cdr_agent.store.tables import attempts, calls, legs
-from cdr_agent.store.writer import CallWriter, open_engine
+from cdr_agent.store.engine import open_engine
+from cdr_agent.store.sink import WritingSink
+from cdr_agent.store.writer import CallWriter
 from tracekit import TRACES
 
 LOAD = TRACES / "19_concurrent_load"
@@ -23,7 +26,7 @@ def _counts(engine) -> tuple[int, int, int]:
 def test_replaying_twice_leaves_the_same_rows(db_url) -> None:
     engine = open_engine(db_url)
     for _ in range(2):
-        ingest = Ingest(CallWriter(engine))
+        ingest = Ingest(WritingSink(CallWriter(engine)))
         replay_path(ingest, LOAD, "a")
         ingest.close()
         if _ == 0:
@@ -37,7 +40,7 @@ def test_replaying_twice_leaves_the_same_rows(db_url) -> None:
 
 def test_stored_document_equals_built_document(db_url) -> None:
     engine = open_engine(db_url)
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     replay_path(ingest, TRACES / "08_attended_transfer", "a")
     ingest.close()
     [call] = ingest.finished
@@ -97,10 +100,10 @@ def test_bad_input_is_counted_never_fatal(tmp_path) -> None:
 def test_stream_without_timestamps_builds_the_same_tree() -> None:
     data = (TRACES / "06_blind_transfer" / "ami.log").read_bytes()
     stripped = b"\r\n".join(line for line in data.split(b"\r\n") if not line.startswith(b"Timestamp: "))
-    timed = Ingest(writer=None)
+    timed = Ingest()
     timed.events(read_events([data], "a"))
     timed.close()
-    untimed = Ingest(writer=None)
+    untimed = Ingest()
     untimed.events(read_events([stripped], "a"))
     untimed.close()
     [with_time], [without] = timed.finished, untimed.finished
@@ -113,7 +116,7 @@ def test_stream_without_timestamps_builds_the_same_tree() -> None:
 
 def test_two_servers_share_one_database(db_url) -> None:
     engine = open_engine(db_url)
-    ingest = Ingest(CallWriter(engine))
+    ingest = Ingest(WritingSink(CallWriter(engine)))
     replay_path(ingest, TRACES / "20_two_servers", "ignored")
     ingest.close()
     rows = queries.list_calls(engine)

@@ -6,7 +6,8 @@ from typing import Optional
 
 from sqlalchemy import Engine, select
 
-from cdr_agent.calltree.model import COMPLETE, AppContext, Attempt, Call, Leg, Transfer
+from cdr_agent.calltree.model import AppContext, Attempt, Call, Leg, Transfer
+from cdr_agent.calltree.vocab import COMPLETE
 from cdr_agent.stats.fill import fill
 from cdr_agent.store.stats_tables import stat_agent_calls, stat_agent_hourly, stat_queue_calls, stat_queue_hourly
 from cdr_agent.store.writer import CallWriter

@@ -5,7 +5,8 @@ from sqlalchemy import Engine, select
 
 from cdr_agent.callgen.config import default_scenario
 from cdr_agent.callgen.stream import CallGenerator
-from cdr_agent.replay import Ingest, read_events
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import read_events
 from cdr_agent.stats.fill import fill, filled_until
 from cdr_agent.stats.recorder import PresenceRecorder
 from cdr_agent.store.stats_tables import (
@@ -25,7 +26,7 @@ TABLES = (stat_queue_calls, stat_agent_calls, stat_queue_hourly, stat_agent_hour
 def generated(engine: Engine, calls: int = 400) -> tuple[CallGenerator, list]:
     """A small call centre's stream: presence stored, calls built but not stored yet."""
     generator = CallGenerator(default_scenario(calls, queues=3, agents=10, seed=7), keep_visits=True)
-    ingest = Ingest(None, sink=PresenceRecorder(engine))
+    ingest = Ingest(sink=PresenceRecorder(engine))
     ingest.events(read_events(generator.chunks(), generator.sc.server))
     ingest.close()
     return generator, sorted(ingest.finished, key=lambda c: c.started_at)

@@ -13,7 +13,7 @@ from cdr_agent.callgen.config import default_scenario
 from cdr_agent.callgen.stream import CallGenerator
 from cdr_agent.cli import main
 from cdr_agent.stats.report import agent_figures, period_of, queue_figures, rollup
-from cdr_agent.store.writer import open_engine
+from cdr_agent.store.engine import open_engine
 from test_callgen import store_and_fill
 
 T0 = 1795474800.0  # 2026-11-23 23:00 UTC = 2026-11-24 00:00 in Paris

@@ -110,7 +110,7 @@ def test_hourly_counters_match_truth(name: str, engine: Engine) -> None:
 
 def test_agent_figures_of_trace_10() -> None:
     """M1 rang out, M2 rejected (busy), M3 answered: each agent gets exactly that."""
-    from cdr_agent.store.writer import open_engine
+    from cdr_agent.store.engine import open_engine
 
     engine = open_engine("sqlite://")
     load(engine, ["10_queue_answered"])
@@ -141,7 +141,7 @@ def _within_a_second(ours: float, whole_seconds: str) -> bool:
 
 @pytest.mark.parametrize("name", QUEUE_TRACES)
 def test_cross_check_with_queue_log(name: str, tmp_path: Path) -> None:
-    from cdr_agent.store.writer import open_engine
+    from cdr_agent.store.engine import open_engine
 
     engine = open_engine(f"sqlite:///{tmp_path / 'q.sqlite'}")
     load(engine, [name])

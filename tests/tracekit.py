@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Optional
 
 from cdr_agent.calltree.document import to_document
-from cdr_agent.replay import Ingest, file_chunks, load_agi, read_events, replay_path, streams
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import file_chunks, load_agi, read_events, replay_path, streams
 
 TRACES = Path(__file__).parent / "fixtures" / "traces"
 TRACE_NAMES = sorted(p.name for p in TRACES.iterdir() if p.is_dir())
@@ -21,7 +22,7 @@ APP_KINDS = {"Queue": "queue", "IVR": "ivr", "RingGroup": "ringgroup", "Park": "
 def replay_documents(name: str, with_agi: bool = True, timestamps: bool = True) -> list[dict]:
     """The call documents of a lab trace; `timestamps=False` replays it with every
     `Timestamp:` header removed, as a manager without timestampevents sends it."""
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     path = TRACES / name
     if with_agi and timestamps:
         replay_path(ingest, path, server="a")
@@ -34,7 +35,7 @@ def replay_documents(name: str, with_agi: bool = True, timestamps: bool = True) 
 
 def replay_file(path: Path, server: str) -> list[dict]:
     """The call documents of one AMI capture file."""
-    ingest = Ingest(writer=None)
+    ingest = Ingest()
     replay_path(ingest, path, server=server)
     return _documents(ingest)
 

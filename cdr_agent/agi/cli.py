@@ -65,7 +65,7 @@ def fastagi(args: argparse.Namespace) -> int:
 
     import structlog
 
-    from ..store.writer import open_engine
+    from ..store.engine import open_engine
     from .fastagi import FastAgiStats, serve_fastagi
     from .importer import ObservationStore
     from .sink import StoringHandler
@@ -103,7 +103,7 @@ def fastagi(args: argparse.Namespace) -> int:
 def spool_import(args: argparse.Namespace) -> int:
     import structlog
 
-    from ..store.writer import open_engine
+    from ..store.engine import open_engine
     from .importer import ObservationStore, import_spool
     from .spool import Spool
 

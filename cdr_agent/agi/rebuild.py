@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from ..calltree.builder import CallTreeBuilder
 from ..calltree.model import Call
-from ..calltree.observations import finalize
-from .observation import Observation
+from ..calltree.agionly import finalize
+from ..calltree.observation import Observation
 
 
 def rebuild(observations: Iterable[Observation]) -> list[Call]:

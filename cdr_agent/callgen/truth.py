@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
 from ..calltree.document import iso
-from ..store.stats_tables import QUEUE_STATUSES, SL_THRESHOLDS, sl_column
+from ..calltree.vocab import QUEUE_STATUSES, SL_THRESHOLDS, sl_column
 from .config import Scenario
 from .simulate import ABANDONED, ANSWER, BUSY, HOUR_MS, NOANSWER, TRANSFERRED, Presence, SimCall, Visit
 

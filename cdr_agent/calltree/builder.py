@@ -7,13 +7,13 @@ always yields the same trees (and the same ids).
 from __future__ import annotations
 
 from functools import partial
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
-from ..agi.observation import Observation
 from ..ami.event import Event
 from . import bridges, channels, dials, parking, queues, resync
+from .enrich import observe
 from .model import Call
-from .observations import observe
+from .observation import Observation
 from .settings import TreeSettings
 from .state import BuildState, describe
 
@@ -71,7 +71,7 @@ class CallTreeBuilder:
 
     def observe(self, observation: Observation, enrich_only: bool = False) -> list[Call]:
         """An AGI observation. `enrich_only`: the AMI stream of its server is the source of
-        the call trees (see calltree/observations.py)."""
+        the call trees (see calltree/enrich.py)."""
         self._run("AgiObservation", partial(observe, enrich_only=enrich_only), self.state, observation)
         return self._take_finished()
 
@@ -99,6 +99,11 @@ class CallTreeBuilder:
             describe(call)
         return calls
 
+    @property
+    def open_count(self) -> int:
+        """How many calls are in progress (cheap: nothing is described)."""
+        return len(self.state.open_calls)
+
     def take_dropped(self) -> list[str]:
         """Ids of calls merged into another call since the last look (to delete if stored)."""
         dropped, self.state.dropped_call_ids = self.state.dropped_call_ids, []
@@ -113,7 +118,7 @@ class CallTreeBuilder:
     def skipped(self) -> dict[str, int]:
         return self.state.skipped
 
-    def _run(self, name: str, handler, state: BuildState, item) -> None:
+    def _run(self, name: str, handler: Callable[[BuildState, Any], None], state: BuildState, item: Any) -> None:
         # One odd event must never stop the capture: count it, keep going. The caller logs.
         try:
             handler(state, item)

@@ -7,7 +7,7 @@ from ..ami.event import Event
 from .model import Attempt
 from .dialapp import dial_rang
 from .hops import party_behind
-from .state import BuildState, LegState, answered
+from .state import BuildState, LegState, answer_once
 
 # Hangup causes -> DIALSTATUS, for a ringing leg that vanished without a DialEnd.
 _CAUSE_OUTCOME = {17: "BUSY", 18: "NOANSWER", 19: "NOANSWER", 21: "CHANUNAVAIL", 34: "CONGESTION", 1: "CHANUNAVAIL"}
@@ -179,7 +179,7 @@ def on_pickup(b: BuildState, ev: Event) -> None:
     if not dialers or find_open(max(dialers, key=lambda s: s.ordinal), picker) is not None:
         return
     attempt = pickup(b, max(dialers, key=lambda s: s.ordinal), picker, ev)
-    answered(picker, ev.time)
+    answer_once(picker, ev.time)
     answer(b, attempt, ev.time)
 
 
@@ -229,7 +229,7 @@ def on_dial_end(b: BuildState, ev: Event) -> None:
             close(caller, attempt, ev.time)
         return
     if status == "ANSWER":
-        answered(dest, ev.time)  # where Newstate is filtered out
+        answer_once(dest, ev.time)  # where Newstate is filtered out
         answer(b, attempt, ev.time)
         if caller is not None:
             close(caller, attempt, ev.time)

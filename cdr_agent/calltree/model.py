@@ -10,19 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-# Call status words.
-COMPLETE = "complete"
-IN_PROGRESS = "in_progress"
-INCOMPLETE = "incomplete"
-
-# Call flags: why a stored call may lack events (set by calltree/resync.py, never guessed over).
-# Where a call's times come from: the events' `Timestamp:` header, the moment the live
-# capture read them (a manager without timestampevents), or nowhere (a file without
-# timestamps: times stay null, never invented).
-TIME_SOURCES = ("asterisk", "arrival", "none")
-
-GAP = "gap"  # in progress while the AMI stream broke (link lost, AMI frozen, daemon restarted)
-STALE = "stale"  # closed after the hangup timeout: a Hangup never came
+from .vocab import IN_PROGRESS
 
 
 @dataclass
@@ -154,4 +142,4 @@ class Call:
     conferences: list[Conference] = field(default_factory=list)
     apps: list[AppContext] = field(default_factory=list)
     user_data: dict[str, str] = field(default_factory=dict)
-    flags: list[str] = field(default_factory=list)  # GAP, STALE: see resync.py
+    flags: list[str] = field(default_factory=list)  # vocab.GAP, vocab.STALE: see resync.py

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Optional
 
 from ..ami.event import Event
-from .model import GAP, INCOMPLETE, STALE, Call
 from .conclude import conclude
-from .state import Bridge, BuildState, CallState, LegState, answered
+from .model import Call
+from .state import Bridge, BuildState, CallState, LegState, answer_once
+from .vocab import GAP, INCOMPLETE, STALE
 
 LegKey = tuple[str, str]  # (server, uniqueid), as BuildState.legs is keyed
 
@@ -123,7 +124,7 @@ def _join(b: BuildState, ev: Event, now: Optional[float], after_gap: bool) -> Op
     if after_gap:
         flag(call, GAP)
     if h.get("ChannelStateDesc") == "Up":
-        answered(st, now)
+        answer_once(st, now)
     bridge_id = h.get("BridgeId")
     if bridge_id:
         bridge = b.bridges.setdefault((st.server, bridge_id), Bridge(bridge_id, kind=""))

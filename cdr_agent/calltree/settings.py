@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Application context kinds a dialplan context can be mapped to.
-CONTEXT_KINDS = ("ivr", "ringgroup", "voicemail")
+from .vocab import CONTEXT_KINDS
 
 DEFAULT_APP_CONTEXTS = {"voicemail": "voicemail", "vm": "voicemail", "macro-vm": "voicemail"}
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..ami.event import Event
-from .model import COMPLETE, INCOMPLETE, Attempt, AppContext, Call, Conference, Leg, Party, Transfer
+from .model import Attempt, AppContext, Call, Conference, Leg, Party, Transfer
+from .observation import Observation
 from .settings import TreeSettings
+from .vocab import COMPLETE, INCOMPLETE
+
+if TYPE_CHECKING:
+    from .agionly import AgiLeg
 
 # Our ids are uuid5 of (server, Asterisk uniqueid): deterministic, so replaying the same
 # stream twice gives the same ids (idempotent writes), and distinct across servers.
@@ -35,11 +40,12 @@ def make_id(kind: str, server: str, uniqueid: str) -> str:
 def mark_up(st: Optional["LegState"], ev: Event) -> None:
     """Note when a channel was first seen answered (its snapshot says Up)."""
     if st is not None and not st.leg.answered and ev.headers.get("ChannelStateDesc") == "Up":
-        answered(st, ev.time)
+        answer_once(st, ev.time)
 
 
-def answered(st: "LegState", at: Optional[float]) -> None:
-    """A channel answered; the two halves of a Local channel answer together."""
+def answer_once(st: "LegState", at: Optional[float]) -> None:
+    """A channel answered at `at` unless it already had: the first sign of an answer is kept
+    (AMI reports it as it happens); the two halves of a Local channel answer together."""
     for half in (st, st.peer):
         if half is not None and not half.leg.answered:
             half.leg.answered, half.leg.answered_at = True, at
@@ -93,7 +99,7 @@ class LegState:
     dialling: Optional["DialApp"] = None  # the Dial() it runs, until it returns (calltree/dialapp.py)
     forwarding: bool = False  # its Dial() was redirected (302): the next destination is a forward
     ordinal: int = 0  # creation order among the builder's legs (order, not time)
-    agi: Optional[Any] = None  # AGI-only bookkeeping (calltree.observations._AgiLeg)
+    agi: Optional["AgiLeg"] = None  # AGI-only bookkeeping (calltree/agionly.py)
 
     def dialplan_went_on(self) -> None:
         """It runs dialplan (other than hang-up handling) after leaving its queue: Queue()
@@ -205,7 +211,7 @@ class BuildState:
         # Legs a resync found gone (their Hangup was missed): late events for them are ignored.
         self.gone: dict[tuple[str, str], CallState] = {}
         self.recent: OrderedDict[tuple[str, str], Call] = OrderedDict()  # (server, uniqueid), see RECENT_LEGS
-        self.unplaced: list[Any] = []  # AGI observations no call could take (enrich-only mode)
+        self.unplaced: list[Observation] = []  # AGI observations no call could take (enrich-only mode)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1

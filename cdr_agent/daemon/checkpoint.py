@@ -10,6 +10,8 @@ same program in a directory only the daemon can write, and rebuilding a builder 
 of 200 calls any other way would mean a second serialisation of every model class. The
 position is also kept as JSON: if a newer release cannot read the pickle, the daemon resumes
 at that position with a fresh builder (calls in progress then are joined mid-call, not lost).
+Classes that moved keep loading by their old names (`MOVED`), so an upgrade that moves a
+class adds a line there instead of dropping the calls in progress.
 """
 from __future__ import annotations
 
@@ -19,17 +21,33 @@ import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import structlog
 
 from ..ami.journal import Position
-from .feed import JournalFeed
+from ..ingest import JournalFeed
 
 log = structlog.get_logger("cdr_agent.daemon.checkpoint")
 
 STATE_FILE = "checkpoint.pickle"
 POSITION_FILE = "checkpoint.json"
+
+# (module, name) a checkpoint may name -> where that class lives now.
+MOVED: dict[tuple[str, str], tuple[str, str]] = {  # issue 11: ingest below the store
+    ("cdr_agent.replay", "Ingest"): ("cdr_agent.ingest.core", "Ingest"),
+    ("cdr_agent.replay", "IngestStats"): ("cdr_agent.ingest.core", "IngestStats"),
+    ("cdr_agent.daemon.feed", "JournalFeed"): ("cdr_agent.ingest.journal", "JournalFeed"),
+    ("cdr_agent.daemon.feed", "FeedSettings"): ("cdr_agent.ingest.journal", "FeedSettings"),
+    ("cdr_agent.daemon.feed", "ServerStream"): ("cdr_agent.ingest.journal", "ServerStream"),
+    ("cdr_agent.agi.observation", "Observation"): ("cdr_agent.calltree.observation", "Observation"),
+    ("cdr_agent.calltree.observations", "_AgiLeg"): ("cdr_agent.calltree.agionly", "AgiLeg"),
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(*MOVED.get((module, name), (module, name)))
 
 
 @dataclass
@@ -61,7 +79,8 @@ def load(directory: Path) -> Optional[Checkpoint]:
         log.error("checkpoint_unreadable", file=str(directory / POSITION_FILE), error=str(exc))
         return None
     try:
-        pickled_position, feed = pickle.loads((directory / STATE_FILE).read_bytes())
+        with open(directory / STATE_FILE, "rb") as f:
+            pickled_position, feed = _Unpickler(f).load()
     except Exception as exc:  # noqa: BLE001 - any failure to unpickle means: start a fresh builder
         log.error("checkpoint_state_unreadable", error=f"{type(exc).__name__}: {exc}",
                   resume_at=str(position), effect="calls in progress are joined mid-call")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..ami.client import AmiTarget, Timing
-from .feed import FeedSettings
+from ..ingest import FeedSettings
 
 __all__ = ["ConfigError", "DaemonConfig", "JournalSettings", "Listen", "SpoolSettings", "load", "parse"]
 

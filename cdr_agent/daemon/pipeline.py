@@ -25,11 +25,10 @@ import structlog
 from ..ami.journal import JournalReader, JournalWriter, Position
 from ..calltree.document import to_document
 from ..calltree.model import Call
-from ..replay import Ingest
+from ..ingest import Ingest, JournalFeed, worth_logging
 from ..stats.presence import PresenceTracker, Session
 from . import checkpoint
 from .config import DaemonConfig
-from .feed import JournalFeed, worth_logging
 
 log = structlog.get_logger("cdr_agent.daemon.pipeline")
 
@@ -124,10 +123,10 @@ class Pipeline(threading.Thread):
     def _restore(self) -> tuple[JournalFeed, Position]:
         saved = checkpoint.load(self.directory)
         if saved is not None and saved.feed is not None:
-            log.info("resuming", position=str(saved.position), open_calls=len(saved.feed.ingest.builder.state.open_calls))
+            log.info("resuming", position=str(saved.position), open_calls=saved.feed.ingest.open_count)
             _presence(saved.feed)
             return saved.feed, saved.position
-        feed = JournalFeed(Ingest(writer=None, sink=PresenceTracker()), self.config.calls)
+        feed = JournalFeed(Ingest(sink=PresenceTracker()), self.config.calls)
         if saved is not None:
             return feed, saved.position
         first = JournalReader(self.directory).first()
@@ -135,13 +134,9 @@ class Pipeline(threading.Thread):
 
     def _collect(self, feed: JournalFeed) -> None:
         ingest = feed.ingest
-        if ingest.finished:
-            self._outbox += ingest.finished
-            ingest.finished = []
-        dropped = ingest.builder.take_dropped()
-        if dropped:
-            self._dropped += dropped
-        for obs in ingest.builder.take_unplaced():
+        self._outbox += ingest.take_finished()
+        self._dropped += ingest.take_dropped()
+        for obs in ingest.take_unplaced():
             self.unplaced += 1
             if worth_logging(self.unplaced):
                 log.warning("agi_observation_unplaced", count=self.unplaced, server=obs.server, uniqueid=obs.uniqueid,
@@ -255,7 +250,8 @@ class Pipeline(threading.Thread):
 
     def _open_writer(self) -> Any:
         if self._writer is None:
-            from ..store.writer import CallWriter, open_engine
+            from ..store.engine import open_engine
+            from ..store.writer import CallWriter
 
             engine = open_engine(self.config.database)  # creates missing tables: needs the database
             self._writer = CallWriter(engine)
@@ -299,7 +295,7 @@ class Pipeline(threading.Thread):
             "events": events,
             "events_per_s": (events - first_events) / (now - first_t) if now > first_t else 0.0,
             "records": feed.records,
-            "open_calls": len(builder.state.open_calls),
+            "open_calls": feed.ingest.open_count,
             "calls_stored": self.stored,
             "calls_waiting": len(self._outbox),
             "rejected_calls": self.rejected,

@@ -5,7 +5,7 @@ appends each observation to the journal as an AGI record (so the pipeline applie
 arrival order with the AMI bytes, and a replay of the journal sees it too), fsyncs the
 journal, and only then deletes the files. A stop between the fsync and the deletes journals
 those files again at the next start; the feed recognises an observation it has applied by
-its id (daemon/feed.py), so each is applied once.
+its id (ingest/journal.py), so each is applied once.
 
 Runs on a worker thread (disk reads, an fsync): never on the event loop that reads AMI.
 """

@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def fill(args: argparse.Namespace) -> int:
     import structlog
 
-    from ..store.writer import open_engine
+    from ..store.engine import open_engine
     from .fill import fill as run_fill
 
     result = run_fill(open_engine(args.db), args.start, args.end, lookback_h=args.lookback, rederive=args.rederive)
@@ -63,12 +63,12 @@ def fill(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from ..store.stats_tables import SL_THRESHOLDS
-    from ..store.writer import open_engine
+    from ..calltree.vocab import SL_THRESHOLDS
+    from ..hours import ceil_hour, floor_hour
+    from ..store.engine import open_engine
     from . import render
     from .fill import filled_until
     from .report import agent_report, queue_report
-    from .hours import ceil_hour, floor_hour
 
     try:
         tz = ZoneInfo(args.tz)
@@ -84,7 +84,7 @@ def report(args: argparse.Namespace) -> int:
     except argparse.ArgumentTypeError as exc:
         print(f"cdr-agent: {exc}", file=sys.stderr)
         return 2
-    engine = open_engine(args.db)
+    engine = open_engine(args.db)  # not open_reader yet: a fresh database reports "no data" today
     done = filled_until(engine)
     if done is None or done < hi:
         print(f"cdr-agent: statistics are filled up to {_utc(done) if done else 'nothing'} UTC;"

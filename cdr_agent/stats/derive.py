@@ -4,7 +4,7 @@ One statement per table: the rows are added up and written by the database (INSE
 SELECT), never fetched into Python. Every statement covers a window of hours and reads only
 that window (the per-call tables are keyed by hour first), so the cost of a fill follows the
 size of the window, not of the tables (see bench/stats_fill.py). What a call counts as is
-decided when it is written (percall.py).
+decided when it is written (store/percall.py).
 """
 from __future__ import annotations
 
@@ -13,16 +13,8 @@ from typing import Any
 from sqlalchemy import Delete, Insert, Select, and_, case, delete, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..store.stats_tables import (
-    QUEUE_STATUSES,
-    SL_THRESHOLDS,
-    sl_column,
-    stat_agent_calls,
-    stat_agent_hourly,
-    stat_queue_calls,
-    stat_queue_hourly,
-)
-from .percall import ANSWERED
+from ..calltree.vocab import ANSWERED, QUEUE_STATUSES, SL_THRESHOLDS, sl_column
+from ..store.stats_tables import stat_agent_calls, stat_agent_hourly, stat_queue_calls, stat_queue_hourly
 
 
 def _n(condition: ColumnElement[bool]) -> ColumnElement[int]:

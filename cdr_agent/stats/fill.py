@@ -1,6 +1,6 @@
 """`stats fill`: bring the hourly statistics up to date with the stored call trees.
 
-The per-call rows are written with each call (stats/percall.py); a fill adds them up by
+The per-call rows are written with each call (store/percall.py); a fill adds them up by
 hour. `rederive` first derives the per-call rows again from the stored trees (calls stored
 before an upgrade that counts differently, or before the per-call tables existed).
 
@@ -36,7 +36,7 @@ from ..store.stats_tables import (
 from ..store.tables import calls
 from ..store.writer import CallWriter, insert_rows
 from . import derive
-from .hours import HOUR_S, ceil_hour, floor_hour, hours
+from ..hours import HOUR_S, ceil_hour, floor_hour, hours
 from .presence import hourly_presence
 from .recorder import load_spans
 

@@ -21,7 +21,7 @@ from typing import Optional
 
 from ..ami.event import Event
 from ..calltree.state import make_id
-from .hours import HOUR_S, floor_hour
+from ..hours import HOUR_S, floor_hour
 
 LOGIN, PAUSE = "login", "pause"
 Key = tuple[str, str, str, str]  # server, agent, queue, kind

@@ -23,13 +23,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Table, select
 
-from ..store.stats_tables import (
-    SL_THRESHOLDS,
-    sl_column,
-    stat_agent_hourly,
-    stat_agent_presence_hourly,
-    stat_queue_hourly,
-)
+from ..calltree.vocab import SL_THRESHOLDS, sl_column
+from ..store.stats_tables import stat_agent_hourly, stat_agent_presence_hourly, stat_queue_hourly
 
 _MAX = frozenset({"wait_max_s", "answered_wait_max_s", "abandoned_wait_max_s"})
 _OTHER = ("joinempty", "leaveempty", "full", "closed", "divert_ca_ratio", "divert_waittime", "exited")

@@ -15,7 +15,8 @@ from .queries import (
 from . import stats_tables  # noqa: F401  (puts the statistics tables on `metadata`)
 from . import agi_tables  # noqa: F401  (puts the AGI observations table on `metadata`)
 from .tables import metadata
-from .writer import DEFAULT_URL, CallWriter, open_engine
+from .engine import DEFAULT_URL, StoreError, open_engine, open_reader
+from .writer import CallWriter
 
 __all__ = [
     "DEFAULT_URL",
@@ -28,4 +29,6 @@ __all__ = [
     "load_document",
     "metadata",
     "open_engine",
+    "open_reader",
+    "StoreError",
 ]

@@ -18,22 +18,15 @@ from sqlalchemy import Engine, Select, and_, case, exists, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from ..calltree.document import iso, to_document
-from ..calltree.model import (
-    AppContext,
-    Attempt,
-    Call,
-    Conference,
-    ConferenceMember,
-    Leg,
-    Party,
-    Transfer,
-)
-from .tables import apps, attempts, calls, conference_members, id_in, legs, transfers
+from ..calltree.model import Call
+from .mapping import assemble
+from .tables import CHILD_TABLES, calls, id_in, legs
 
 CHUNK = 500
 
-# Derived durations as stored (computed from the original floats at write time).
-_Derived = dict[str, list[Optional[float]]]
+# Derived values as stored (durations computed from the original floats at write time), by
+# list name (`attempts`, `apps`), one dict per item.
+_Derived = dict[str, list[dict[str, Any]]]
 
 
 @contextmanager
@@ -116,7 +109,7 @@ def _load_calls(conn: Connection, call_rows: Sequence[Row[Any]]) -> list[tuple[C
     if not ids:
         return []
     children: dict[str, dict[str, list[Row[Any]]]] = {}
-    for table in (legs, attempts, transfers, conference_members, apps):
+    for table in CHILD_TABLES:
         stmt = (
             select(table)
             .where(id_in(table.c.call_id, conn.dialect.name))
@@ -127,113 +120,18 @@ def _load_calls(conn: Connection, call_rows: Sequence[Row[Any]]) -> list[tuple[C
             grouped[row.call_id].append(row)
         children[table.name] = grouped
     return [
-        _assemble(r, {name: g.get(r.call_id, []) for name, g in children.items()})
+        assemble(r, {name: g.get(r.call_id, []) for name, g in children.items()})
         for r in call_rows
     ]
-
-
-def _assemble(row: Row[Any], ch: dict[str, list[Row[Any]]]) -> tuple[Call, _Derived]:
-    call = Call(
-        call_id=row.call_id,
-        server=row.server,
-        linkedids=json.loads(row.linkedids),
-        started_at=row.started_at,
-        answered_at=row.answered_at,
-        ended_at=row.ended_at,
-        status=row.status,
-        caller=Party(row.caller_num, row.caller_name),
-        dialed=row.dialed,
-        user_data=json.loads(row.user_data),
-        flags=json.loads(row.flags),
-    )
-    call.legs = [
-        Leg(
-            leg_id=r.leg_id,
-            uniqueid=r.uniqueid,
-            channel=r.channel,
-            caller=Party(r.caller_num, r.caller_name),
-            connected=Party(r.connected_num, r.connected_name),
-            created_at=r.created_at,
-            answered_at=r.answered_at,
-            ended_at=r.ended_at,
-            hangup_cause=r.hangup_cause,
-            local_peer=r.local_peer,
-            context=r.context,
-            exten=r.exten,
-        )
-        for r in ch["legs"]
-    ]
-    call.attempts = [
-        Attempt(
-            seq=r.seq,
-            from_leg=r.from_leg,
-            to_leg=r.to_leg,
-            dialstring=r.dialstring,
-            via=r.via,
-            began_at=r.began_at,
-            outcome=r.outcome,
-            app_id=r.app_id,
-            answered_at=r.answered_at,
-            ended_at=r.ended_at,
-            hop_leg=r.hop_leg,
-            agent=r.agent,
-        )
-        for r in ch["attempts"]
-    ]
-    call.transfers = [
-        Transfer(
-            seq=r.seq,
-            kind=r.kind,
-            transferer_leg=r.transferer_leg,
-            transferee_leg=r.transferee_leg,
-            at=r.at,
-            target_leg=r.target_leg,
-            target_exten=r.target_exten,
-            target_context=r.target_context,
-            completed=bool(r.completed),
-        )
-        for r in ch["transfers"]
-    ]
-    rooms: dict[tuple[str, str], Conference] = {}
-    for r in ch["conference_members"]:
-        conf = rooms.get((r.room, r.bridge_id))
-        if conf is None:
-            conf = rooms[(r.room, r.bridge_id)] = Conference(room=r.room, bridge_id=r.bridge_id)
-        if r.leg is not None:
-            conf.members.append(
-                ConferenceMember(leg=r.leg, joined_at=r.joined_at, left_at=r.left_at)
-            )
-    call.conferences = list(rooms.values())
-    call.apps = [
-        AppContext(
-            app_id=r.app_id,
-            app=r.app,
-            name=r.name,
-            leg=r.leg,
-            entered_at=r.entered_at,
-            left_at=r.left_at,
-            result=r.result,
-            position=r.position,
-            data=json.loads(r.data),
-        )
-        for r in ch["apps"]
-    ]
-    derived: _Derived = {
-        "ring_s": [r.ring_s for r in ch["attempts"]],
-        "talk_s": [r.talk_s for r in ch["attempts"]],
-        "wait_s": [r.wait_s for r in ch["apps"]],
-    }
-    return call, derived
 
 
 def _document(call: Call, derived: _Derived) -> dict[str, Any]:
     # Durations come from the stored values: recomputing them from times rounded to the
     # microsecond could flip the third decimal of a sub-microsecond input.
     doc = to_document(call)
-    for a, ring, talk in zip(doc["attempts"], derived["ring_s"], derived["talk_s"]):
-        a["ring_s"], a["talk_s"] = ring, talk
-    for a, wait in zip(doc["apps"], derived["wait_s"]):
-        a["wait_s"] = wait
+    for name, stored in derived.items():
+        for item, values in zip(doc[name], stored):
+            item.update(values)
     return doc
 
 

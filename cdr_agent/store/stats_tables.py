@@ -1,7 +1,7 @@
 """Call-centre statistics tables, derived from the call trees.
 
 Per-call rows (`stat_queue_calls`, `stat_agent_calls`) are written with their call by the
-call writer (stats/percall.py); hourly rows are added up from them by `cdr-agent stats fill`.
+call writer (store/percall.py); hourly rows are added up from them by `cdr-agent stats fill`.
 Nothing here comes from queue configuration: changing a queue's timeout or service level in
 queues.conf never forces a rebuild. Every row can be rebuilt from the call trees (`stats fill
 --rederive`), so the tables are a cache a DBA may truncate; `stat_agent_sessions` is the
@@ -16,12 +16,10 @@ from typing import Any
 
 from sqlalchemy import Column, Double, Index, Integer, PrimaryKeyConstraint, String, Table, Text
 
+from ..calltree.vocab import QUEUE_STATUSES, SL_THRESHOLDS, sl_column
 from .tables import _TABLE_KW, ID, REF, SERVER, WORD, UTCDateTime, metadata
 
 __all__ = [
-    "SL_THRESHOLDS",
-    "QUEUE_STATUSES",
-    "sl_column",
     "stat_queue_calls",
     "stat_agent_calls",
     "stat_queue_hourly",
@@ -33,23 +31,6 @@ __all__ = [
 
 QUEUE = String(128)
 AGENT = String(255)  # queue member name (MemberName, else Interface)
-
-# Service-level thresholds kept per hour: "answered within N s" for each N. A report may ask
-# for any of them; none depends on the queue's own `servicelevel` setting.
-SL_THRESHOLDS: tuple[int, ...] = (10, 15, 20, 30, 45, 60, 90, 120, 180, 300)
-
-# How a caller left a queue (stat_queue_calls.status). `transferred`: answered by an agent of
-# the queue who then transferred the caller out; `exited`: any other way out (a key pressed,
-# QueueWithdrawCaller, Queue() returning CONTINUE).
-QUEUE_STATUSES: tuple[str, ...] = (
-    "answered", "transferred", "abandoned", "timeout", "joinempty", "leaveempty", "full",
-    "closed", "divert_ca_ratio", "divert_waittime", "exited",
-)
-
-
-def sl_column(seconds: int) -> str:
-    return f"answered_within_{seconds}"
-
 
 def _count(name: str) -> Column[int]:
     return Column(name, Integer, nullable=False, default=0)

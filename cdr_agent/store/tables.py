@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    false,
 )
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.engine import Dialect
@@ -121,6 +122,8 @@ calls = Table(
     Column("caller_name", Text),
     Column("dialed", Text),  # Call.dialed: what they dialled
     Column("flags", JSON_TEXT, nullable=False),  # JSON list: Call.flags (gap, stale)
+    Column("answered", Boolean, nullable=False, server_default=false()),  # the caller reached a person
+    Column("time_source", WORD, nullable=False, server_default="none"),  # asterisk | arrival | none
     Index("ix_calls_started_at", "started_at"),
     Index("ix_calls_server", "server"),
     Index("ix_calls_caller_num", "caller_num", mysql_length=_MYSQL_PREFIX),
@@ -148,6 +151,7 @@ legs = Table(
     Column("local_peer", REF),
     Column("context", Text),
     Column("exten", Text),
+    Column("answered", Boolean, nullable=False, server_default=false()),  # went Up (answered_at may be unknown)
     Index("ix_legs_call_id", "call_id", "seq"),
     Index("ix_legs_server_uniqueid", "server", "uniqueid"),
     **_TABLE_KW,

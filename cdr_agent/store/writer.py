@@ -1,6 +1,6 @@
 """Writing calls: one transaction per batch that deletes and re-inserts every call in it.
 
-A call's per-call statistics rows (stats/percall.py) are derived and written with it, so the
+A call's per-call statistics rows (store/percall.py) are derived and written with it, so the
 statistics never disagree with the stored tree and `stats fill` only adds them up by hour.
 
 Delete-then-insert makes a write an idempotent upsert on every backend without
@@ -12,61 +12,21 @@ calls/s here, COPY ~2.5-3k (same rows, same transaction, values never in the SQL
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Delete, Engine, Table, create_engine, delete, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import Delete, Engine, Table, delete
+from sqlalchemy.engine import Connection
 
 from ..calltree.model import Call
-from ..stats.percall import stat_rows
+from .mapping import tree_rows
+from .percall import stat_rows
 from .stats_tables import stat_agent_calls, stat_queue_calls
-from .tables import apps, attempts, calls, conference_members, id_in, legs, metadata, transfers
+from .tables import CHILD_TABLES, calls, id_in, legs
 
-DEFAULT_URL = "sqlite:///cdr.sqlite"
 _CHUNK = 500  # ids per IN (...) list; well under every backend's bound-parameter limit
 
-Row = dict[str, Any]
-
-
-def open_engine(url: str = DEFAULT_URL, *, create: bool = True, **engine_kw: Any) -> Engine:
-    """Create an Engine for `url` and (by default) the tables that are missing.
-
-    SQLite gets WAL (readers never block the writer), `synchronous=NORMAL`, enforced foreign
-    keys and real transactions for reads too; MySQL gets `charset=utf8mb4` unless the URL
-    names a charset, so emoji in caller names survive.
-    """
-    u = make_url(url)
-    if u.get_backend_name() in ("mysql", "mariadb") and "charset" not in u.query:
-        u = u.update_query_dict({"charset": "utf8mb4"})
-    engine = create_engine(u, **engine_kw)
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
-    if create:
-        metadata.create_all(engine)
-    return engine
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take transaction control away from the sqlite3 module: it would not begin one for
-        # SELECTs, so a multi-query read (a call and its legs) could see two states.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+Row = dict[str, Any]  # a table row, as store/mapping.py makes them
 
 
 def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[list[str]]:
@@ -76,119 +36,11 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[list[str]]:
 
 def call_rows(call: Call) -> dict[str, list[Row]]:
     """The rows of one call, keyed by table name: its tree, then its statistics."""
-    out: dict[str, list[Row]] = {
-        "calls": [
-            {
-                "call_id": call.call_id,
-                "server": call.server,
-                "status": call.status,
-                "started_at": call.started_at,
-                "answered_at": call.answered_at,
-                "ended_at": call.ended_at,
-                "linkedids": _json(list(call.linkedids)),
-                "user_data": _json(dict(call.user_data)),
-                "caller_num": call.caller.num,
-                "caller_name": call.caller.name,
-                "dialed": call.dialed,
-                "flags": _json(list(call.flags)),
-            }
-        ],
-        "legs": [
-            {
-                "leg_id": leg.leg_id,
-                "call_id": call.call_id,
-                "seq": i,
-                "server": call.server,
-                "uniqueid": leg.uniqueid,
-                "channel": leg.channel,
-                "caller_num": leg.caller.num,
-                "caller_name": leg.caller.name,
-                "connected_num": leg.connected.num,
-                "connected_name": leg.connected.name,
-                "created_at": leg.created_at,
-                "answered_at": leg.answered_at,
-                "ended_at": leg.ended_at,
-                "hangup_cause": leg.hangup_cause,
-                "local_peer": leg.local_peer,
-                "context": leg.context,
-                "exten": leg.exten,
-            }
-            for i, leg in enumerate(call.legs)
-        ],
-        "attempts": [
-            {
-                "call_id": call.call_id,
-                "seq": a.seq,
-                "from_leg": a.from_leg,
-                "to_leg": a.to_leg,
-                "hop_leg": a.hop_leg,
-                "dialstring": a.dialstring,
-                "outcome": a.outcome,
-                "via": a.via,
-                "app_id": a.app_id,
-                "agent": a.agent,
-                "began_at": a.began_at,
-                "answered_at": a.answered_at,
-                "ended_at": a.ended_at,
-                "ring_s": a.ring_s,
-                "talk_s": a.talk_s,
-            }
-            for a in call.attempts
-        ],
-        "transfers": [
-            {
-                "call_id": call.call_id,
-                "seq": t.seq,
-                "kind": t.kind,
-                "transferer_leg": t.transferer_leg,
-                "transferee_leg": t.transferee_leg,
-                "target_leg": t.target_leg,
-                "target_exten": t.target_exten,
-                "target_context": t.target_context,
-                "at": t.at,
-                "completed": bool(t.completed),
-            }
-            for t in call.transfers
-        ],
-        "conference_members": [],
-        "apps": [
-            {
-                "call_id": call.call_id,
-                "app_id": a.app_id,
-                "seq": i,
-                "app": a.app,
-                "name": a.name,
-                "leg": a.leg,
-                "entered_at": a.entered_at,
-                "left_at": a.left_at,
-                "result": a.result,
-                "wait_s": a.wait_s,
-                "position": a.position,
-                "data": _json(dict(a.data)),
-            }
-            for i, a in enumerate(call.apps)
-        ],
-    }
-    members = out["conference_members"]
-    for conf in call.conferences:
-        # An empty conference is kept as a row without a leg, so it reads back too.
-        for m in conf.members or [None]:
-            members.append(
-                {
-                    "call_id": call.call_id,
-                    "seq": len(members),
-                    "room": conf.room,
-                    "bridge_id": conf.bridge_id,
-                    "leg": m.leg if m else None,
-                    "joined_at": m.joined_at if m else None,
-                    "left_at": m.left_at if m else None,
-                }
-            )
-    return out | stat_rows(call)
+    return tree_rows(call) | stat_rows(call)
 
 
 _DERIVED = (stat_queue_calls, stat_agent_calls)
-_INSERT_ORDER = (calls, legs, attempts, transfers, conference_members, apps, *_DERIVED)
+_INSERT_ORDER = (calls, *CHILD_TABLES, *_DERIVED)
 
 
 def _by_call(tables: Sequence[Table], dialect_name: str) -> list[Delete]:
@@ -248,7 +100,7 @@ class CallWriter:
         self.use_copy = can_copy(engine) if use_copy is None else use_copy
         name = engine.dialect.name
         # Children first, `calls` last: `_delete` counts the calls from its rowcount.
-        self._delete_by_call = _by_call((*_DERIVED, apps, conference_members, transfers, attempts, legs, calls), name)
+        self._delete_by_call = _by_call(_INSERT_ORDER[::-1], name)
         self._delete_derived = _by_call(_DERIVED, name)
         # A leg that moved to another call (calls merged) must leave its old call's rows.
         self._delete_legs = delete(legs).where(id_in(legs.c.leg_id, name))

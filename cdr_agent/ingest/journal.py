@@ -19,14 +19,14 @@ from typing import Optional
 
 import structlog
 
-from ..agi.observation import Observation
 from ..ami.client import AUDIT_PREFIX, RESYNC_PREFIX
 from ..ami.event import Event
 from ..ami.journal import AGI, CONNECT, DATA, GAP, START, Record, records
 from ..ami.reader import AmiReader
-from ..replay import Ingest
+from ..calltree.observation import Observation
+from .core import Ingest
 
-log = structlog.get_logger("cdr_agent.daemon.feed")
+log = structlog.get_logger("cdr_agent.ingest.journal")
 
 _LISTING = frozenset({"CoreShowChannel", "CoreShowChannelsComplete"})
 _SEEN_OBSERVATIONS = 20_000  # far more than one spool pass can journal twice
@@ -39,7 +39,7 @@ class FeedSettings:
     hangup_timeout: float = 4 * 3600.0  # close a call after this long without a sign of life
     sweep_interval: float = 60.0  # how often (capture clock) the stale sweep runs
     # Servers whose AMI stream the daemon follows: their AGI observations only enrich the AMI
-    # calls (calltree/observations.py); other servers' observations build AGI-only calls.
+    # calls (calltree/enrich.py); other servers' observations build AGI-only calls.
     ami_servers: tuple[str, ...] = ()
 
     def to_json(self) -> bytes:
@@ -68,7 +68,7 @@ class ServerStream:
 
 
 class JournalFeed:
-    """Applies journal records, in order, to an `Ingest` (builder + optional writer).
+    """Applies journal records, in order, to an `Ingest` (builder + its sinks).
 
     `apply` never raises: a record that cannot be applied is counted in `errors` and logged.
     """

@@ -1,13 +1,7 @@
-"""AGI observations as builder input.
+"""Calls from AGI observations alone: the builder of installs without an AMI stream.
 
-With the AMI stream present an observation adds what only the dialplan knows (user data,
-QUEUESTATUS) and nothing else: the AMI tree stays as it is. Where the caller says the AMI
-stream of the observation's server is the source (`enrich_only`, the daemon), an observation
-never makes a leg or a call: one that comes after its call ended (a classic AGI's spool file,
-read a moment later) adds its user data to that finished call, which is handed out again to
-be stored again; one of a channel the AMI stream never showed is set aside (`unplaced`), as
-an AGI-only call beside the AMI calls could stand in for one of them. Without it (an install with no
-AMI daemon) observations are the only source, and the tree is what the dialplan can see:
+Without an AMI stream (an install with no AMI daemon) observations are the only source, and
+the tree is what the dialplan can see:
 
 - legs: channels that ran our AGI (the caller's, a transfer consultation's), the peer that
   answered a Dial() (DIALEDPEERNAME) and a transferer (BLINDTRANSFER / ATTENDEDTRANSFER).
@@ -37,11 +31,10 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..agi.observation import HANGUP, POSTDIAL, TRANSFER, Observation
 from ..ami.event import Event
 from .model import Attempt, Call, Transfer
-from .dialapp import dial_ended
-from .queues import STATUS_RESULT as QUEUE_RESULT, queue_status, settle
+from .observation import HANGUP, POSTDIAL, TRANSFER, Observation
+from .queues import STATUS_RESULT as QUEUE_RESULT, settle
 from .state import BuildState, CallState, LegState, party
 
 _UNIQUEID_EPOCH = re.compile(r"(\d{9,})\.\d+$")
@@ -49,7 +42,7 @@ _DAY_S = 86400.0
 
 
 @dataclass
-class _AgiLeg:
+class AgiLeg:
     """What the builder remembers of a leg known only from AGI, beside its LegState."""
 
     created_exact: bool = False  # created_at came from DIALEDTIME, not the uniqueid's second
@@ -59,43 +52,6 @@ class _AgiLeg:
 
 _DIAL_KEYS = ("DIALSTATUS", "DIALEDPEERNAME", "DIALEDPEERNUMBER", "DIALEDTIME_MS", "ANSWEREDTIME_MS",
               "CDRAGENT_DIALSTRING")
-
-
-def observe(b: BuildState, obs: Observation, enrich_only: bool = False) -> None:
-    if not obs.uniqueid:
-        b.skip("AGI observation without uniqueid")
-        return
-    st = b.legs.get((obs.server, obs.uniqueid)) or _adopt(b, obs)
-    if st is None and enrich_only:
-        _late(b, obs)
-        return
-    if st is None:
-        v = obs.variables
-        st = _add_leg(b, obs, obs.uniqueid, obs.channel, obs.linkedid, v.get("CALLERID(num)"), v.get("CALLERID(name)"))
-        if st is None:
-            return
-        _start_leg(st, obs)
-    st.call.call.user_data.update(obs.user_data)
-    status = obs.variables.get("QUEUESTATUS")
-    if status:
-        queue_status(st, status, obs.time)
-    if st.from_ami and st.dialling is not None and obs.variables.get("DIALSTATUS"):
-        dial_ended(st, obs.variables["DIALSTATUS"], obs.time)
-    if not st.from_ami:
-        _agi_only(b, st, obs)
-
-
-def _late(b: BuildState, obs: Observation) -> None:
-    """An observation of no live leg, in enrich-only mode: its user data joins the finished
-    call of that channel, if it is still remembered, and the call is handed out again."""
-    call = b.recent.get((obs.server, obs.uniqueid))
-    if call is None:
-        b.skip("AGI observation of a channel no AMI call has")
-        b.unplaced.append(obs)
-        return
-    if any(call.user_data.get(k) != v for k, v in obs.user_data.items()):
-        call.user_data.update(obs.user_data)
-        b.finished.append(call)
 
 
 def finalize(call: Call) -> None:
@@ -121,6 +77,16 @@ def _order(at: Optional[float]) -> float:
 # ---- legs ---------------------------------------------------------------------------
 
 
+def new_leg(b: BuildState, obs: Observation) -> Optional[LegState]:
+    """The leg of a channel first seen running our AGI: created at the second its uniqueid
+    carries, until DIALEDTIME tells the exact moment."""
+    v = obs.variables
+    st = _add_leg(b, obs, obs.uniqueid, obs.channel, obs.linkedid, v.get("CALLERID(num)"), v.get("CALLERID(name)"))
+    if st is not None:
+        _start_leg(st, obs)
+    return st
+
+
 def _add_leg(b: BuildState, obs: Observation, uniqueid: str, channel: str, linkedid: Optional[str],
              num: Optional[str], name: Optional[str], call: Optional[CallState] = None) -> Optional[LegState]:
     v = obs.variables
@@ -142,15 +108,13 @@ def _add_leg(b: BuildState, obs: Observation, uniqueid: str, channel: str, linke
 
 
 def _start_leg(st: LegState, obs: Observation) -> None:
-    """A channel that runs our AGI: created at the second its uniqueid carries, until
-    DIALEDTIME tells the exact moment."""
-    st.agi = _AgiLeg()
+    st.agi = AgiLeg()
     m = _UNIQUEID_EPOCH.search(obs.uniqueid)
     if m and obs.time is not None and obs.time - _DAY_S < float(m.group(1)) <= obs.time:
         st.leg.created_at = float(m.group(1))
 
 
-def _adopt(b: BuildState, obs: Observation) -> Optional[LegState]:
+def adopt(b: BuildState, obs: Observation) -> Optional[LegState]:
     """A channel this call knew only by name (a transferer, a Dial peer) now runs our AGI
     itself (the caller's hangup handler after it transferred the callee): it is that leg,
     under its own uniqueid from now on."""
@@ -167,7 +131,7 @@ def _adopt(b: BuildState, obs: Observation) -> Optional[LegState]:
     if st.leg.ended_at is not None:  # it runs dialplan: up until its own hangup run
         st.leg.ended_at = None
         call.live += 1
-    st.agi = _AgiLeg()
+    st.agi = AgiLeg()
     return st
 
 
@@ -198,7 +162,9 @@ def _end(st: LegState, at: Optional[float]) -> None:
         st.call.live -= 1
 
 
-def _answered(st: LegState, at: Optional[float]) -> None:
+def _answer_no_later(st: LegState, at: Optional[float]) -> None:
+    """Date the leg's answer at `at` unless an earlier moment is known: AGI sees a leg Up
+    only after the fact, so each sighting is an upper bound and the earliest wins."""
     if at is not None and (st.leg.answered_at is None or at < st.leg.answered_at):
         st.leg.answered, st.leg.answered_at = True, at
 
@@ -215,8 +181,8 @@ def _ms(v: dict[str, str], key: str) -> Optional[float]:
 # ---- one AGI run ----------------------------------------------------------------------
 
 
-def _agi_only(b: BuildState, st: LegState, obs: Observation) -> None:
-    agi = st.agi = st.agi or _AgiLeg()
+def run(b: BuildState, st: LegState, obs: Observation) -> None:
+    agi = st.agi = st.agi or AgiLeg()
     _leg_facts(st, agi, obs)
     v = obs.variables
     if v.get("QUEUENAME"):
@@ -238,7 +204,7 @@ def _agi_only(b: BuildState, st: LegState, obs: Observation) -> None:
             b.finish(st.call)
 
 
-def _leg_facts(st: LegState, agi: _AgiLeg, obs: Observation) -> None:
+def _leg_facts(st: LegState, agi: AgiLeg, obs: Observation) -> None:
     v, t = obs.variables, obs.time
     if st.leg.caller.num is None and st.leg.caller.name is None:
         st.leg.caller = party(v.get("CALLERID(num)"), v.get("CALLERID(name)"))
@@ -256,7 +222,7 @@ def _leg_facts(st: LegState, agi: _AgiLeg, obs: Observation) -> None:
             agi.step_at = created
     talked = _ms(v, "ANSWEREDTIME")
     if v.get("CHANNEL(state)") == "Up":
-        _answered(st, t - talked if t is not None and talked else t)
+        _answer_no_later(st, t - talked if t is not None and talked else t)
     if v.get("DIALSTATUS") and t is not None and talked:
         _answer_moment(st, t - talked)
 
@@ -280,7 +246,7 @@ def _dial_key(v: dict[str, str]) -> tuple[str, ...]:
     return tuple(v.get(k, "") for k in _DIAL_KEYS)
 
 
-def _dial(b: BuildState, st: LegState, agi: _AgiLeg, obs: Observation) -> None:
+def _dial(b: BuildState, st: LegState, agi: AgiLeg, obs: Observation) -> None:
     """The Dial() whose result DIALSTATUS holds. A post-Dial run always follows its own
     Dial(); any other run (hangup handler, TRANSFER_CONTEXT, after Queue) sees the last
     Dial's variables, which are new only if no post-Dial run recorded them."""
@@ -311,9 +277,9 @@ def _dial(b: BuildState, st: LegState, agi: _AgiLeg, obs: Observation) -> None:
         at = t - talked if t is not None and talked is not None else None
         if at is not None and began is not None and at >= began:  # answered during this Dial
             attempt.answered_at = at
-        _answered(st, at if at is not None else t)  # Dial() answers the caller
+        _answer_no_later(st, at if at is not None else t)  # Dial() answers the caller
         if peer is not None:
-            _answered(peer, attempt.answered_at or t)
+            _answer_no_later(peer, attempt.answered_at or t)
     if via == "ringgroup":
         group = st.call.add_app("ringgroup", st.leg.exten, st, began)
         group.left_at, attempt.app_id = t, group.app_id
@@ -356,10 +322,10 @@ def _claim(st: LegState, transferer: LegState) -> None:
     mine = [a for a in st.call.call.attempts if a.from_leg == st.leg.leg_id and a.outcome == "ANSWER"]
     if mine and mine[-1].to_leg is None:
         mine[-1].to_leg = transferer.leg.leg_id
-        _answered(transferer, mine[-1].answered_at or mine[-1].ended_at)
+        _answer_no_later(transferer, mine[-1].answered_at or mine[-1].ended_at)
 
 
-def _queue(st: LegState, agi: _AgiLeg, obs: Observation) -> None:
+def _queue(st: LegState, agi: AgiLeg, obs: Observation) -> None:
     """Queue(): the stay (result from QUEUESTATUS, MEMBERNAME, ABANDONED) and the member who
     answered. The members who rang out are invisible to AGI."""
     v, t = obs.variables, obs.time

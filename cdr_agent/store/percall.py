@@ -1,7 +1,10 @@
-"""Per-call statistics rows: a pure function of one finished call tree.
+"""Per-call statistics rows: the store's own derived tables, a pure function of one call tree.
 
 They are written with the call (store/writer.py), in the same transaction, so the hourly
-fill only adds rows up and never re-reads attempts or transfers (bench/stats_fill.py).
+fill (stats/fill.py) only adds rows up and never re-reads attempts or transfers
+(bench/stats_fill.py). They live in the store, not in `stats`, because the writer needs
+them and the store may not import a reader: every writer of calls (replay, daemon, AGI
+import) then keeps them in step with the tree without being told to.
 
 What a queue visit (an `AppContext` with app 'queue') gives:
 - `stat_queue_calls`: one row per visit, with the attempt that answered it (the first: behind
@@ -21,12 +24,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..calltree.model import IN_PROGRESS, AppContext, Attempt, Call
-from ..store.stats_tables import QUEUE_STATUSES, stat_agent_calls, stat_queue_calls
-from .hours import floor_hour
+from ..calltree.model import AppContext, Attempt, Call
+from ..calltree.vocab import ANSWER, IN_PROGRESS, NOANSWER, QUEUE_STATUSES, REJECTED
+from ..hours import floor_hour
+from .stats_tables import stat_agent_calls, stat_queue_calls
 
-REJECTED = ("BUSY", "CONGESTION", "CHANUNAVAIL")
-ANSWERED = ("answered", "transferred")
 # Queue results of the call tree that are statuses as they are.
 _TREE_STATUSES = frozenset(s for s in QUEUE_STATUSES if s not in ("transferred", "exited"))
 
@@ -55,14 +57,14 @@ def stat_rows(call: Call) -> dict[str, list[Row]]:
 
 def _status(call: Call, visit: AppContext, rung: list[Attempt]) -> str:
     if visit.result == "answered":
-        reached = {a.to_leg for a in rung if a.outcome == "ANSWER" and a.to_leg is not None}
+        reached = {a.to_leg for a in rung if a.outcome == ANSWER and a.to_leg is not None}
         if any(t.completed and t.transferer_leg in reached for t in call.transfers):
             return "transferred"
     return visit.result if visit.result in _TREE_STATUSES else "exited"
 
 
 def _queue_row(call: Call, visit: AppContext, rung: list[Attempt], status: str, key: Row) -> Row:
-    answer: Optional[Attempt] = next((a for a in rung if a.outcome == "ANSWER"), None)
+    answer: Optional[Attempt] = next((a for a in rung if a.outcome == ANSWER), None)
     return key | {
         "call_hour": floor_hour(call.started_at),
         "status": status,
@@ -87,10 +89,10 @@ def _agent_rows(rung: list[Attempt], transferred: bool, key: Row, where: Row) ->
                 "rung": 0, "answered": 0, "ring_no_answer": 0, "rejected": 0, "transferred": 0,
                 "ring_s": 0.0, "talk_s": 0.0,
             }
-        answered = a.outcome == "ANSWER"
+        answered = a.outcome == ANSWER
         row["rung"] += 1
         row["answered"] += answered
-        row["ring_no_answer"] += a.outcome == "NOANSWER"
+        row["ring_no_answer"] += a.outcome == NOANSWER
         row["rejected"] += a.outcome in REJECTED
         row["transferred"] += answered and transferred
         row["ring_s"] += a.ring_s or 0.0
