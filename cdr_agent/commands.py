@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from .calltree.settings import SettingsError
 from .cli import add_db, when
 
 
@@ -13,6 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("replay", help="build and store the calls of recorded AMI streams")
     r.add_argument("paths", nargs="+", type=Path, help="trace folder(s) or raw AMI capture file(s)")
     r.add_argument("--server", default="default", help="server name for a single stream (default: default)")
+    r.add_argument("--app-context", action="append", default=[], metavar="CONTEXT=KIND",
+                   help="a dialplan context that is an application: KIND is ivr, ringgroup or voicemail"
+                        " (repeatable; voicemail, vm and macro-vm are voicemail already)")
     add_db(r)
     r.set_defaults(run=replay)
 
@@ -41,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def replay(args: argparse.Namespace) -> int:
     import structlog
 
+    from .calltree.settings import TreeSettings
     from .replay import replay_path, storing_ingest
     from .store.engine import open_engine
 
@@ -48,7 +53,12 @@ def replay(args: argparse.Namespace) -> int:
     if missing:
         print(f"cdr-agent: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
-    ingest = storing_ingest(open_engine(args.db))
+    try:
+        settings = TreeSettings.with_contexts(dict(_pair(text) for text in args.app_context))
+    except SettingsError as exc:
+        print(f"cdr-agent: --app-context: {exc}", file=sys.stderr)
+        return 2
+    ingest = storing_ingest(open_engine(args.db), settings)
     for path in args.paths:
         replay_path(ingest, path, args.server)
     ingest.close()
@@ -59,6 +69,13 @@ def replay(args: argparse.Namespace) -> int:
     print(f"{s.events} events, {s.observations} AGI observations -> {s.calls_finished} calls stored"
           f" ({s.calls_open} still in progress) in {args.db}")
     return 0
+
+
+def _pair(text: str) -> tuple[str, str]:
+    context, sep, kind = text.partition("=")
+    if not sep or not context:
+        raise SettingsError(f"expected CONTEXT=KIND, got {text!r}")
+    return context, kind
 
 
 def calls(args: argparse.Namespace) -> int:

@@ -40,7 +40,7 @@ def render_listing(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         lines.append(
             f"{_clock(r['started_at'], True):23}  {r['call_id'][:8]}  {_clean(r['server'])[:10]:10}  {r['status']:11}  "
-            f"{'yes' if r['answered_at'] else 'no':8}  {_span(r['started_at'], r['ended_at']):>7}  "
+            f"{'yes' if r['answered'] else 'no':8}  {_span(r['started_at'], r['ended_at']):>7}  "
             f"{_who(r['caller_num'], r['caller_name'])} -> {_clean(r['dialed'])}"
         )
     return "\n".join(lines)

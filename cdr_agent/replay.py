@@ -20,6 +20,7 @@ from .ami.journal import is_journal
 from .ami.reader import AmiReader
 from .ingest import Ingest, IngestStats, replay_journal
 from .ingest.core import AgiLine
+from .calltree.settings import TreeSettings
 from .stats.recorder import PresenceRecorder
 from .store.sink import WritingSink
 from .store.writer import CallWriter
@@ -29,10 +30,10 @@ log = structlog.get_logger("cdr_agent.replay")
 _CHUNK = 1 << 20
 
 
-def storing_ingest(engine: Engine) -> Ingest:
+def storing_ingest(engine: Engine, settings: Optional[TreeSettings] = None) -> Ingest:
     """What `cdr-agent replay` runs: calls into the call tables, agents' log-ins and pauses
     into theirs (presence is not part of a call tree, but comes on the same stream)."""
-    return Ingest(WritingSink(CallWriter(engine)), sink=PresenceRecorder(engine))
+    return Ingest(WritingSink(CallWriter(engine)), sink=PresenceRecorder(engine), settings=settings)
 
 
 def read_events(chunks: Iterable[bytes], server: str, stats: Optional[IngestStats] = None) -> Iterator[Event]:

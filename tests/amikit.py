@@ -6,7 +6,8 @@ from typing import Optional
 
 from cdr_agent.calltree.document import to_document
 from cdr_agent.calltree.settings import TreeSettings
-from cdr_agent.replay import Ingest, read_events
+from cdr_agent.ingest import Ingest
+from cdr_agent.replay import read_events
 
 
 class Chan:

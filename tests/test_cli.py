@@ -33,6 +33,20 @@ def test_replay_calls_show_export(tmp_path, capsys) -> None:
     assert main(["show", "ffffffff", "--db", db]) == 1
 
 
+def test_replay_maps_app_contexts(tmp_path, capsys) -> None:
+    """The lab's IVR runs in context `ivr`: mapped, the whole context is the IVR stay."""
+    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    assert main(["replay", str(TRACES / "04_busy"), "--app-context", "voicemail=ivr", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["export", "--json", "--db", db]) == 0
+    (doc,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(a["app"], a["name"]) for a in doc["apps"]] == [("ivr", "voicemail")]
+    assert main(["replay", str(TRACES / "04_busy"), "--app-context", "voicemail", "--db", db]) == 2
+    assert "--app-context: expected CONTEXT=KIND, got 'voicemail'" in capsys.readouterr().err
+    assert main(["replay", str(TRACES / "04_busy"), "--app-context", "x=mailbox", "--db", db]) == 2
+    assert "kind 'mailbox' is not one of ivr, ringgroup, voicemail" in capsys.readouterr().err
+
+
 def test_replay_missing_path_is_a_clear_error(tmp_path, capsys) -> None:
     assert main(["replay", str(tmp_path / "nope"), "--db", f"sqlite:///{tmp_path / 'x.sqlite'}"]) == 2
     assert "no such file" in capsys.readouterr().err

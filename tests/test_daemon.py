@@ -18,7 +18,8 @@ from typing import Callable, Optional
 import pytest
 from fakeami import Cut, FakeAmi, Freeze, Pause, free_port, recording_messages, scrape
 from test_daemon_feed import LOAD, build, channel_list, data, rec
-from tracekit import TRACES, TRACE_NAMES
+from sipkit import SIP_TRACE_NAMES, SIP_TRACES
+from tracekit import TRACES, TRACE_NAMES, without_times
 
 from cdr_agent.ami.journal import CONNECT
 from cdr_agent.calltree.document import to_document
@@ -188,6 +189,22 @@ def test_live_capture_of_every_trace_equals_offline_replay(db_url: str, tmp_path
     assert said.index("READY=1") < said.index("STOPPING=1") and "WATCHDOG=1" in said
     assert SECRET not in daemon.log_path.read_text()
     assert {e["event"] for e in daemon.log()} >= {"daemon_starting", "ami_logged_in", "daemon_stopped"}
+
+
+def test_live_capture_of_the_sip_recordings_equals_offline_replay(db_url: str, tmp_path: Path, fakes) -> None:
+    """A manager without timestampevents (the production recordings): the daemon stores the
+    trees a replay of the file builds, its times being when it read the events."""
+    streams = {"voipgrid": [m for name in SIP_TRACE_NAMES
+                            for m in recording_messages((SIP_TRACES / name / "ami.log").read_bytes())]}
+    daemon = Daemon(tmp_path, db_url, {"voipgrid": fakes(streams["voipgrid"])}).start()
+    daemon.received_all()
+    expected = offline(streams)
+    assert daemon.stop() == 0
+    got = stored(db_url)
+    assert len(got) == len(expected) == 30
+    assert {k: without_times(d) for k, d in got.items()} == {k: without_times(d) for k, d in expected.items()}
+    assert {d["time_source"] for d in got.values()} == {"arrival"} and {d["time_source"] for d in expected.values()} == {"none"}
+    assert all(d["started_at"] and d["ended_at"] for d in got.values())
 
 
 def test_link_cut_and_frozen_ami_flag_what_crossed_the_gap(db_url: str, tmp_path: Path, fakes) -> None:

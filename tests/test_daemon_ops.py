@@ -16,6 +16,7 @@ from cdr_agent.ami.client import action
 from cdr_agent.cli import main
 from cdr_agent.daemon.cli import HERE, unit_text
 from cdr_agent.daemon.config import ConfigError, load, parse
+from cdr_agent.ingest import FeedSettings
 from cdr_agent.daemon.metrics import Metric, render
 from cdr_agent.daemon.notify import Notifier
 
@@ -50,6 +51,15 @@ def test_example_configuration_is_valid_and_complete() -> None:
     assert config.calls.hangup_timeout == 14400 and config.journal.fsync_interval == 1.0
 
 
+def test_app_contexts_reach_the_journaled_settings() -> None:
+    """The builder's context map is journaled with the other capture settings, so a replay
+    of the journal reads the dialplan as the daemon did."""
+    config = parse(_with(calltree__app_contexts={"ivr-main": "ivr"}))
+    assert config.calls.app_contexts == {"ivr-main": "ivr"}
+    assert FeedSettings.from_json(config.calls.to_json()) == config.calls
+    assert config.calls.tree().app_contexts["ivr-main"] == "ivr" and config.calls.tree().app_contexts["vm"] == "voicemail"
+
+
 def test_the_spool_and_the_ami_servers_reach_the_settings() -> None:
     config = parse(_with(spool__directory="spool", spool__interval=2))
     assert config.spool is not None and config.spool.directory == Path("spool") and config.spool.interval == 2.0
@@ -72,6 +82,9 @@ def test_the_spool_and_the_ami_servers_reach_the_settings() -> None:
     ({"calls__hangup_tiemout": 5}, "unknown key 'hangup_tiemout'"),
     ({"spool__interval": 1}, "spool.directory"),
     ({"spool__directory": "s", "spool__batch": 0}, "spool.batch"),
+    ({"calltree__app_contexts": {"my-vm": "mailbox"}}, "calltree.app_contexts: app context 'my-vm': kind 'mailbox'"),
+    ({"calltree__app_contexts": ["ivr"]}, "calltree.app_contexts: expected a table"),
+    ({"calltree__colour": 1}, "calltree: unknown key 'colour'"),
 ])
 def test_configuration_errors_name_the_key(changes: dict, words: str) -> None:
     with pytest.raises(ConfigError) as err:

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from tracekit import APP_KINDS, TRACE_NAMES, Parties, replay_documents, truth
+from tracekit import APP_KINDS, TRACE_NAMES, Parties, replay_documents, truth, without_times
 
 SINGLE = [n for n in TRACE_NAMES if n != "20_two_servers"]
 
@@ -126,19 +126,6 @@ def test_agi_observations_do_not_change_the_ami_tree() -> None:
         assert with_agi == without, name
 
 
-_TIME_KEYS = {"started_at", "answered_at", "ended_at", "created_at", "began_at", "at", "joined_at", "left_at",
-              "entered_at", "ring_s", "talk_s", "wait_s"}
-
-
-def _untimed(value):
-    """The document with every time (and every duration made from times) set to None."""
-    if isinstance(value, dict):
-        return {k: None if k in _TIME_KEYS else _untimed(v) for k, v in value.items() if k != "time_source"}
-    if isinstance(value, list):
-        return [_untimed(v) for v in value]
-    return value
-
-
 @pytest.mark.parametrize("name", TRACE_NAMES)
 def test_trace_without_timestamps_gives_the_same_trees(name: str) -> None:
     """Who answered, the attempts, transfers and app results come from the order of events,
@@ -148,5 +135,5 @@ def test_trace_without_timestamps_gives_the_same_trees(name: str) -> None:
     assert [d["time_source"] for d in timed] == ["asterisk"] * len(timed)
     assert [d["time_source"] for d in untimed] == ["none"] * len(untimed)
     for doc in untimed:
-        assert doc == _untimed(doc) | {"time_source": "none"}, "a time was invented"
-    assert [_untimed(d) for d in untimed] == [_untimed(d) for d in timed]
+        assert doc == without_times(doc) | {"time_source": "none"}, "a time was invented"
+    assert [without_times(d) for d in untimed] == [without_times(d) for d in timed]

@@ -86,3 +86,17 @@ class Parties:
             return {"301": "M1", "302": "M2", "303": "M3"}.get(exten, exten)
         nums = [n for n in (leg["caller"]["num"], self._peer_caller(leg)) if n]
         return nums[0] if nums else None
+
+
+_TIME_KEYS = {"started_at", "answered_at", "ended_at", "created_at", "began_at", "at", "joined_at", "left_at",
+              "entered_at", "ring_s", "talk_s", "wait_s"}
+
+
+def without_times(value):
+    """A call document with every time (and every duration made of times) set to None and
+    no `time_source`: what must not depend on having times."""
+    if isinstance(value, dict):
+        return {k: None if k in _TIME_KEYS else without_times(v) for k, v in value.items() if k != "time_source"}
+    if isinstance(value, list):
+        return [without_times(v) for v in value]
+    return value

@@ -15,7 +15,7 @@ from .enrich import observe
 from .model import Call
 from .observation import Observation
 from .settings import TreeSettings
-from .state import BuildState, describe
+from .state import BuildState, describe, upgrade
 
 Handler = Callable[[BuildState, Event], None]
 
@@ -61,6 +61,14 @@ class CallTreeBuilder:
         self.state = BuildState(settings)
         self.events = 0
         self.failures: dict[str, int] = {}
+
+    def restored(self) -> None:
+        """Loaded from a checkpoint, perhaps one an older release wrote."""
+        upgrade(self.state)
+
+    def configure(self, settings: TreeSettings) -> None:
+        """Settings for the events fed from now on (a capture's START record)."""
+        self.state.settings = settings
 
     def feed(self, event: Event) -> list[Call]:
         self.events += 1

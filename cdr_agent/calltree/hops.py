@@ -11,11 +11,13 @@ from typing import Optional
 
 from .state import LegState
 
+
 def party_behind(caller: LegState) -> tuple[LegState, Optional[LegState]]:
     """Who really places a call that a Local `;2` half dials: the leg that rang its `;1`
     half, or the leg bridged with it (an attended-transfer consultation); for an originated
-    `;1` half that dials, the party its `;2` half reached (click-to-dial). Returns the party
-    and the Local hop (None when the caller dials for itself)."""
+    `;1` half that dials, the party its `;2` half reached (click-to-dial: that first dial is
+    the moment to tell, and the originate attempt is rewritten then). Returns the party and
+    the Local hop (None when the caller dials for itself)."""
     if caller.is_local_one:
         first = originate_reached(caller)
         return (first, caller) if first is not None else (caller, None)

@@ -381,3 +381,22 @@ class BuildState:
         dst.call.flags += [flag for flag in src.call.flags if flag not in dst.call.flags]
         self.open_calls.pop(src.call.call_id, None)
         self.dropped_call_ids.append(src.call.call_id)
+
+
+def upgrade(b: BuildState) -> None:
+    """State saved by a release before who answered was kept apart from when (a daemon
+    checkpoint): set the flags its times stood for."""
+    calls = [cs.call for cs in b.open_calls.values()] + list(b.recent.values())
+    for call in calls:
+        if "time_source" not in vars(call):
+            call.time_source = "asterisk" if call.started_at is not None else "none"
+        for leg in call.legs:
+            if "answered" not in vars(leg):
+                leg.answered = leg.answered_at is not None
+    for cs in b.open_calls.values():
+        for st in cs.legs.values():
+            if "hung_up" not in vars(st):
+                st.hung_up = st.leg.ended_at is not None
+        for visit in cs.queues:
+            if "left" not in vars(visit):
+                visit.left = visit.app.left_at is not None or vars(visit).get("abandoned_at") is not None

@@ -88,6 +88,7 @@ def load(directory: Path) -> Optional[Checkpoint]:
     if pickled_position != position or not isinstance(feed, JournalFeed):
         log.error("checkpoint_state_mismatch", resume_at=str(position))
         return Checkpoint(position, None)
+    feed.ingest.restored()
     return Checkpoint(position, feed)
 
 

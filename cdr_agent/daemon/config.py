@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..ami.client import AmiTarget, Timing
+from ..calltree.settings import SettingsError, TreeSettings
 from ..ingest import FeedSettings
 
 __all__ = ["ConfigError", "DaemonConfig", "JournalSettings", "Listen", "SpoolSettings", "load", "parse"]
@@ -128,7 +129,8 @@ class _Section:
         return Listen(host.strip("[]"), int(port))
 
 
-_TOP = {"database", "database_file", "journal", "ami", "watchdog", "calls", "store", "metrics", "fastagi", "spool"}
+_TOP = {"database", "database_file", "journal", "ami", "watchdog", "calls", "calltree", "store", "metrics", "fastagi",
+        "spool"}
 
 
 def parse(data: dict[str, Any], base: Path = Path("."), name: str = "config") -> DaemonConfig:
@@ -175,7 +177,7 @@ def parse(data: dict[str, Any], base: Path = Path("."), name: str = "config") ->
     f = FeedSettings()
     calls = FeedSettings(hangup_timeout=c.number("hangup_timeout", f.hangup_timeout, 1.0),
                          sweep_interval=c.number("sweep_interval", f.sweep_interval, 0.001),
-                         ami_servers=tuple(names))
+                         ami_servers=tuple(names), app_contexts=_app_contexts(data.get("calltree", {})))
 
     s = _Section(data.get("store", {}), "store", {"batch_calls", "flush_interval", "stop_timeout"})
     m = _Section(data.get("metrics", {}), "metrics", {"listen"})
@@ -204,6 +206,19 @@ def parse(data: dict[str, Any], base: Path = Path("."), name: str = "config") ->
         agi_user_keys=tuple(keys),
         spool=spool,
     )
+
+
+def _app_contexts(data: Any) -> dict[str, str]:
+    """`[calltree.app_contexts]`: dialplan context = ivr | ringgroup | voicemail."""
+    t = _Section(data, "calltree", {"app_contexts"})
+    mapping = t.data.get("app_contexts", {})
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise ConfigError("calltree.app_contexts: expected a table of context = \"ivr\" | \"ringgroup\" | \"voicemail\"")
+    try:
+        TreeSettings.with_contexts(mapping)
+    except SettingsError as exc:
+        raise ConfigError(f"calltree.app_contexts: {exc}") from exc
+    return dict(mapping)
 
 
 def _ami(item: Any, index: int, base: Path) -> AmiTarget:

@@ -92,6 +92,14 @@ class Ingest:
         state.setdefault("_unflushed", 0)
         self.__dict__.update(state)
 
+    def restored(self) -> None:
+        """Loaded from a daemon checkpoint (perhaps an older release's)."""
+        self.builder.restored()
+
+    def configure(self, settings: TreeSettings) -> None:
+        """What the PBX's dialplan contexts are (the daemon's configuration, journaled)."""
+        self.builder.configure(settings)
+
     def events(self, events: Iterable[Event], agi: Optional[dict[int, AgiLine]] = None) -> None:
         feed = self.builder.feed
         sink = self.sink.feed if self.sink is not None else None

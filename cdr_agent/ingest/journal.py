@@ -24,6 +24,7 @@ from ..ami.event import Event
 from ..ami.journal import AGI, CONNECT, DATA, GAP, START, Record, records
 from ..ami.reader import AmiReader
 from ..calltree.observation import Observation
+from ..calltree.settings import TreeSettings
 from .core import Ingest
 
 log = structlog.get_logger("cdr_agent.ingest.journal")
@@ -41,6 +42,15 @@ class FeedSettings:
     # Servers whose AMI stream the daemon follows: their AGI observations only enrich the AMI
     # calls (calltree/enrich.py); other servers' observations build AGI-only calls.
     ami_servers: tuple[str, ...] = ()
+    # The admin's dialplan contexts that are applications (calltree/settings.py).
+    app_contexts: dict[str, str] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict) -> None:
+        """A checkpoint saved before app contexts were settings."""
+        self.__dict__.update({"app_contexts": {}, **state})
+
+    def tree(self) -> TreeSettings:
+        return TreeSettings.with_contexts(self.app_contexts)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode()
@@ -48,12 +58,15 @@ class FeedSettings:
     @classmethod
     def from_json(cls, payload: bytes) -> "FeedSettings":
         data = json.loads(payload)
-        known = {f.name for f in fields(cls)}
-        numbers = {k: float(v) for k, v in data.items() if k in known and k != "ami_servers"}
+        known = {f.name for f in fields(cls)} - {"ami_servers", "app_contexts"}
+        numbers = {k: float(v) for k, v in data.items() if k in known}
         servers = data.get("ami_servers", [])
         if not isinstance(servers, list) or not all(isinstance(s, str) for s in servers):
             raise ValueError("ami_servers: expected a list of server names")
-        return cls(**numbers, ami_servers=tuple(servers))
+        contexts = data.get("app_contexts", {})
+        if not isinstance(contexts, dict) or not all(isinstance(v, str) for v in contexts.values()):
+            raise ValueError("app_contexts: expected a table of context = kind")
+        return cls(**numbers, ami_servers=tuple(servers), app_contexts=contexts)
 
 
 @dataclass
@@ -76,6 +89,7 @@ class JournalFeed:
     def __init__(self, ingest: Ingest, settings: Optional[FeedSettings] = None) -> None:
         self.ingest = ingest
         self.settings = settings or FeedSettings()
+        ingest.configure(self.settings.tree())
         self.streams: dict[str, ServerStream] = {}
         self.clock: Optional[float] = None  # latest event time (receive time for untimed streams)
         self.timed = False
@@ -104,6 +118,7 @@ class JournalFeed:
                 self._observation(Observation.from_json(rec.payload.decode("utf-8")))
             elif rec.kind == START:
                 self.settings = FeedSettings.from_json(rec.payload)
+                self.ingest.configure(self.settings.tree())
             if not self.timed and rec.kind == DATA:
                 self.clock = rec.time
             self._sweep()
@@ -159,6 +174,9 @@ class JournalFeed:
                 if self.clock is None or ev.time > self.clock:
                     self.clock = ev.time
                 break
+        for ev in events:
+            if ev.time is None:  # a manager without timestampevents: when we read it
+                ev.time, ev.arrival = rec.time, True
         start = 0
         for i, ev in enumerate(events):
             if ev.name in _LISTING:

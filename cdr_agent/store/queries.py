@@ -55,6 +55,7 @@ def _listing(row: Row[Any]) -> dict[str, Any]:
         "started_at": iso(row.started_at),
         "answered_at": iso(row.answered_at),
         "ended_at": iso(row.ended_at),
+        "answered": row.answered,
         "caller_num": row.caller_num,
         "caller_name": row.caller_name,
         "dialed": row.dialed,
