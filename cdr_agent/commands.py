@@ -65,8 +65,9 @@ def replay(args: argparse.Namespace) -> int:
     s = ingest.stats
     structlog.get_logger("cdr_agent").info(
         "replayed", events=s.events, agi_observations=s.observations, calls_finished=s.calls_finished,
+        calls_restored=s.calls_restored,
         calls_in_progress=s.calls_open, skipped=s.skipped, failed=s.failures, reader=s.reader)
-    print(f"{s.events} events, {s.observations} AGI observations -> {s.calls_finished} calls stored"
+    print(f"{s.events} events, {s.observations} AGI observations -> {s.calls_finished - s.calls_restored} calls stored"
           f" ({s.calls_open} still in progress) in {args.db}")
     return 0
 

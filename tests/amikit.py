@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from cdr_agent.calltree.document import to_document
 from cdr_agent.calltree.settings import TreeSettings
 from cdr_agent.ingest import Ingest
 from cdr_agent.replay import read_events
+from tracekit import documents
 
 
 class Chan:
@@ -76,7 +76,7 @@ def replay(events: list[dict[str, str]], settings: Optional[TreeSettings] = None
     ingest.events(read_events([wire(events, times)], "pbx"))
     still_open = ingest.close()
     assert not ingest.stats.failures, ingest.stats.failures
-    return [to_document(c) for c in ingest.finished + still_open]
+    return documents(ingest.finished + still_open)
 
 
 def names(doc: dict) -> dict[Optional[str], str]:

@@ -20,7 +20,7 @@ import pytest
 from cdr_agent.agi.observation import Observation
 from cdr_agent.agi.rebuild import rebuild
 from cdr_agent.calltree.document import to_document
-from tracekit import APP_KINDS, TRACES, TRACE_NAMES, Parties, replay_documents
+from tracekit import APP_KINDS, TRACES, TRACE_NAMES, Parties, documents, replay_documents
 
 # One entry per AGI recording: (name, folder, server name).
 SOURCES = [(n, TRACES / n, "a") for n in TRACE_NAMES if n != "20_two_servers"] + [
@@ -281,7 +281,7 @@ def test_ami_plus_agi_is_the_ami_tree_plus_user_data(name: str) -> None:
 
     ingest = Ingest(agi_user_keys=USER_KEYS)
     replay_path(ingest, TRACES / name, server="a")
-    with_agi = [to_document(c) for c in ingest.finished + ingest.close()]
+    with_agi = documents(ingest.finished + ingest.close())
     ami_only = replay_documents(name, with_agi=False)
     assert len(with_agi) == len(ami_only)
     expected_data = _user_data_by_uniqueid(TRACES / name)

@@ -280,3 +280,15 @@ def test_oversize_same_result_in_one_feed():
     for sizes in (None, [1], [100], [2000]):
         events, reader = feed_all(data, sizes, max_message_bytes=1000)
         assert [e.name for e in events] == ["A", "B"] and reader.stats.oversize == 1
+
+
+def test_message_counter_counts_blank_lines_split_across_reads() -> None:
+    from cdr_agent.ami.count import MessageCounter
+
+    stream = b"Asterisk Call Manager/5.0.0\r\n" + b"".join(
+        f"Event: Newchannel\r\nUniqueid: {i}\r\n\r\n".encode() for i in range(50))
+    for size in (1, 2, 3, 4, 7, 1000):
+        counter = MessageCounter()
+        for i in range(0, len(stream), size):
+            counter.feed(stream[i:i + size])
+        assert counter.messages == 50, size

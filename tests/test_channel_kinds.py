@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cdr_agent.calltree.document import to_document
 from cdr_agent.ingest import Ingest
 from cdr_agent.replay import file_chunks, read_events
-from tracekit import TRACES
+from tracekit import TRACES, documents
 
 T0 = 1795000000.0
 
@@ -63,7 +62,7 @@ PJSIP_BLIND_TRANSFER = [
 def _build(data: bytes) -> list[dict]:
     ingest = Ingest()
     ingest.events(read_events([data], "pbx1"))
-    return [to_document(c) for c in ingest.finished + ingest.close()]
+    return documents(ingest.finished + ingest.close())
 
 
 def test_pjsip_blind_transfer_with_systemname_uniqueids() -> None:

@@ -167,3 +167,41 @@ def test_bad_records_are_refused(tmp_path: Path) -> None:
     writer.close()
     with pytest.raises(ValueError):
         writer.append(DATA, "a", 0.0, b"after close")
+
+
+def test_a_sync_racing_the_close_never_meets_a_closed_descriptor(tmp_path: Path) -> None:
+    """A stopping daemon closes the journal while the pipeline's last checkpoint syncs it:
+    200 stops under load (appends rotating segments, syncs in a loop), not one EBADF."""
+    for round_ in range(200):
+        journal = JournalWriter(tmp_path / str(round_), segment_bytes=4096)
+        failures: list[BaseException] = []
+        go = threading.Event()
+
+        def load() -> None:
+            go.wait()
+            try:
+                while not journal.closed:
+                    try:
+                        journal.append(DATA, "a", 1.0, os.urandom(300))
+                    except ValueError:  # "journal is closed": the stop won the race, as it may
+                        return
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+        def checkpoints() -> None:
+            go.wait()
+            try:
+                for _ in range(50):
+                    journal.sync()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=load), threading.Thread(target=checkpoints)]
+        for t in threads:
+            t.start()
+        go.set()
+        journal.close()
+        for t in threads:
+            t.join(10)
+        journal.sync()  # the pipeline's final checkpoint comes after the close
+        assert not failures, f"round {round_}: {failures[0]!r}"

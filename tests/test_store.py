@@ -51,6 +51,8 @@ def make_call(call_id: str, start: float = T0, caller: str = "100", callee: str 
         answered_at=start + 2.5,
         ended_at=start + 60.000001,
         status=COMPLETE,
+        answered=True,
+        time_source="asterisk",
         caller=Party(caller, HOSTILE),
         dialed=callee,
         user_data={"account": "ACME", "note": HOSTILE, "empty": ""},
@@ -58,19 +60,19 @@ def make_call(call_id: str, start: float = T0, caller: str = "100", callee: str 
     )
     call.legs = [
         Leg(a, f"{start:.2f}1", "PJSIP/alice-00000001", Party(caller, HOSTILE), Party(callee, "Bob"),
-            created_at=start, answered_at=start + 2.5, ended_at=start + 60.000001,
+            created_at=start, answered=True, answered_at=start + 2.5, ended_at=start + 60.000001,
             hangup_cause=16, context="from-internal", exten=callee),
         Leg(a_local, f"{start:.2f}2", "Local/201@phones-00000010;2", Party(caller, None),
             created_at=start + 0.1, local_peer=b, context="phones", exten="s"),
         Leg(b, f"{start:.2f}3", "Local/201@phones-00000010;1", Party(callee, "Bob"), Party(caller, "Alice"),
-            created_at=start + 0.1, answered_at=start + 2.5, ended_at=start + 5.0, hangup_cause=16,
+            created_at=start + 0.1, answered=True, answered_at=start + 2.5, ended_at=start + 5.0, hangup_cause=16,
             local_peer=a_local),
         Leg(c, f"{start:.2f}4", "PJSIP/carol-00000003", Party("202", "Carol"), Party(None, None),
-            created_at=start + 5.0, answered_at=start + 7.0, ended_at=start + 60.0),
+            created_at=start + 5.0, answered=True, answered_at=start + 7.0, ended_at=start + 60.0),
         Leg(d, f"{start:.2f}5", "PJSIP/dave-00000004", Party("203", "Dave \U0001F4DE"),
             created_at=start + 5.0, ended_at=start + 7.0, hangup_cause=26),
         Leg(e, f"{start:.2f}6", "PJSIP/erin-00000005", Party("204", ""),
-            created_at=start + 30.0, answered_at=start + 30.5),
+            created_at=start + 30.0, answered=True, answered_at=start + 30.5),
     ]
     call.attempts = [
         Attempt(1, a, b, "Local/201@phones", "dial", start + 0.1, "ANSWER",
@@ -277,7 +279,7 @@ def test_list_calls_filters(engine: Engine) -> None:
     first = list_calls(engine, limit=1)[0]
     assert first == {
         "call_id": c1.call_id, "server": "pbx-1", "status": COMPLETE,
-        "started_at": iso(T0), "answered_at": iso(T0 + 2.5), "ended_at": iso(T0 + 60.000001),
+        "started_at": iso(T0), "answered_at": iso(T0 + 2.5), "ended_at": iso(T0 + 60.000001), "answered": True,
         "caller_num": "100", "caller_name": HOSTILE, "dialed": "201",
         "linkedids": c1.linkedids,
     }

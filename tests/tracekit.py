@@ -44,7 +44,14 @@ def _documents(ingest: Ingest) -> list[dict]:
     """Every call of a finished replay; a handler that failed on an event fails the test."""
     still_open = ingest.close()
     assert not ingest.stats.failures, ingest.stats.failures
-    return [to_document(c) for c in ingest.finished + still_open]
+    return documents(ingest.finished + still_open)
+
+
+def documents(calls: list) -> list[dict]:
+    """One document per call, in the order calls first finished; a call handed out again
+    after a later change (a conference leave, late AGI data) is taken as last handed out."""
+    last = {c.call_id: c for c in calls}
+    return [to_document(last[call_id]) for call_id in last]
 
 
 def without_timestamps(data: bytes) -> bytes:

@@ -141,27 +141,33 @@ class JournalWriter:
 
     def sync(self) -> None:
         """fsync what was written. The lock is held only to pick the files, so an append
-        never waits for the disk."""
+        never waits for the disk; after `close` there is nothing left to sync."""
         with self._cond:
             rotated, self._unsynced = self._unsynced, []
             current = os.dup(self._fd) if self._fd >= 0 else -1
-        for fd in rotated + ([current] if current >= 0 else []):
+        self._sync_and_close(rotated + ([current] if current >= 0 else []), bool(rotated))
+
+    def close(self) -> None:
+        """Stop appends and sync everything. The file descriptors are taken out of the writer
+        under the lock, before they are closed, so a `sync` racing with the close (the last
+        checkpoint of a stopping daemon) never touches a closed descriptor."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            rotated, self._unsynced = self._unsynced, []
+            current, self._fd = self._fd, -1
+            self._cond.notify_all()
+        self._sync_and_close(rotated + ([current] if current >= 0 else []), bool(rotated))
+
+    def _sync_and_close(self, fds: list[int], rotated: bool) -> None:
+        for fd in fds:
             try:
                 os.fsync(fd)
             finally:
                 os.close(fd)
         if rotated:
             _fsync_dir(self.directory)
-
-    def close(self) -> None:
-        with self._cond:
-            if self._closed:
-                return
-            self._closed = True
-            self._cond.notify_all()
-        self.sync()
-        os.close(self._fd)
-        self._fd = -1
 
     def prune(self, before_segment: int, keep_bytes: int) -> list[int]:
         """Delete the oldest segments below `before_segment` (already checkpointed) until those

@@ -178,7 +178,9 @@ def on_confbridge_join(b: BuildState, ev: Event) -> None:
     conference.members.append(ConferenceMember(st.leg.leg_id, ev.time))
     if conference not in st.call.call.conferences:  # one shared member list for every call in it
         st.call.call.conferences.append(conference)
+        bridge.calls.append(st.call)
     st.call.add_app("conference", room, st, ev.time)
+    b.restore_finished(bridge.calls)
 
 
 def on_confbridge_leave(b: BuildState, ev: Event) -> None:
@@ -188,6 +190,7 @@ def on_confbridge_leave(b: BuildState, ev: Event) -> None:
     for member in bridge.conference.members:
         if member.leg == st.leg.leg_id and member.left_at is None:
             member.left_at = ev.time
+    b.restore_finished(bridge.calls)
     for app in st.call.call.apps:
         if app.app == "conference" and app.leg == st.leg.leg_id and app.left_at is None:
             app.left_at, app.result = ev.time, "left"

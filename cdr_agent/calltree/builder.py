@@ -123,6 +123,11 @@ class CallTreeBuilder:
         return unplaced
 
     @property
+    def restored_calls(self) -> int:
+        """Finished calls handed out again after a later change (BuildState.restore)."""
+        return self.state.restored
+
+    @property
     def skipped(self) -> dict[str, int]:
         return self.state.skipped
 

@@ -54,4 +54,4 @@ def _late(b: BuildState, obs: Observation) -> None:
         return
     if any(call.user_data.get(k) != v for k, v in obs.user_data.items()):
         call.user_data.update(obs.user_data)
-        b.finished.append(call)
+        b.restore(call)

@@ -8,13 +8,14 @@ its call when that leg was its last; such calls are `incomplete` and carry a fla
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Optional
 
 from ..ami.event import Event
 from .conclude import conclude
 from .model import Call
-from .state import Bridge, BuildState, CallState, LegState, answer_once
-from .vocab import GAP, INCOMPLETE, STALE
+from .state import RECENT_LEGS, Bridge, BuildState, CallState, LegState, answer_once
+from .vocab import GAP, STALE
 
 LegKey = tuple[str, str]  # (server, uniqueid), as BuildState.legs is keyed
 
@@ -58,7 +59,7 @@ def apply_channel_list(
             continue
         if now is not None:
             st.call.seen_at = now
-        if before is not None and st.call.call.status == INCOMPLETE:
+        if before is not None and st.call.joined_mid_call:
             flag(st.call.call, GAP)  # first seen after the break, mid-call: it started during it
     for key in sorted((before or set()) - listed):
         st = b.legs.get(key)
@@ -82,7 +83,6 @@ def close_stale(b: BuildState, now: float, timeout: float) -> None:
                 vanish(b, st)
         if cs.call.call_id in b.open_calls:  # legs the indexes had lost track of
             _finish_unseen(b, cs)
-    b.gone = {key: cs for key, cs in b.gone.items() if cs.call.call_id in b.open_calls}
 
 
 def vanish(b: BuildState, st: LegState) -> None:
@@ -92,21 +92,28 @@ def vanish(b: BuildState, st: LegState) -> None:
         return
     del b.legs[key]
     cs = st.call
-    b.gone[key] = cs
+    st.vanished = True
+    _remember(b.gone, key, cs)
     b.leave_bridge(st)
     b.talking.pop(st.leg.leg_id, None)
     b.consultations.pop(st.leg.leg_id, None)
     cs.live -= 1
     if cs.live <= 0:
         _finish_unseen(b, cs)
-    else:
-        cs.call.status = INCOMPLETE
 
 
 def _finish_unseen(b: BuildState, cs: CallState) -> None:
-    conclude(b, cs)
-    cs.call.status = INCOMPLETE
+    conclude(b, cs)  # incomplete: a leg vanished
     cs.call.ended_at = None  # its last Hangup was not seen: when it ended is unknown
+    for linkedid in cs.call.linkedids:
+        _remember(b.closed_unseen, (cs.call.server, linkedid), cs)
+
+
+def _remember(memory: "OrderedDict[LegKey, CallState]", key: LegKey, cs: CallState) -> None:
+    memory[key] = cs
+    memory.move_to_end(key)
+    while len(memory) > RECENT_LEGS:
+        memory.popitem(last=False)
 
 
 def _join(b: BuildState, ev: Event, now: Optional[float], after_gap: bool) -> Optional[LegState]:
@@ -120,7 +127,7 @@ def _join(b: BuildState, ev: Event, now: Optional[float], after_gap: bool) -> Op
         b.skip("CoreShowChannel without Channel")
         return None
     call = st.call.call
-    call.status = INCOMPLETE
+    b.joined_mid_call(st.call)
     if after_gap:
         flag(call, GAP)
     if h.get("ChannelStateDesc") == "Up":

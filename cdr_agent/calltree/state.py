@@ -16,7 +16,7 @@ from ..ami.event import Event
 from .model import Attempt, AppContext, Call, Conference, Leg, Party, Transfer
 from .observation import Observation
 from .settings import TreeSettings
-from .vocab import COMPLETE, INCOMPLETE
+from .vocab import COMPLETE, IN_PROGRESS, INCOMPLETE
 
 if TYPE_CHECKING:
     from .agionly import AgiLeg
@@ -93,6 +93,7 @@ class LegState:
     from_ami: bool = True  # False for a leg known only from AGI observations
     hung_up: bool = False  # its Hangup was seen (ended_at may still be unknown: no timestamps)
     hanging_up: bool = False  # a (Soft)HangupRequest was seen: what it runs now is cleanup
+    vanished: bool = False  # a channel list said it was gone (resync.py); an event of it revives it
     context_app: Optional[AppContext] = None  # the application its dialplan context is (contexts.py)
     park_return: Optional[AppContext] = None  # parked, timed out: its next dial calls the parker back
     dial_args: Optional[str] = None  # Newexten's AppData of a Dial() about to start
@@ -160,6 +161,9 @@ class CallState:
     live: int = 0  # legs not hung up yet
     queues: list[QueueVisit] = field(default_factory=list)
     seen_at: Optional[float] = None  # when a channel list last showed it alive (resync.py)
+    done: bool = False  # finished and handed out; a later change hands it out again (restore)
+    joined_mid_call: bool = False  # a leg was first seen after its start (status incomplete)
+    merged_into: Optional["CallState"] = None  # merged into another call: that one stands for it
 
     def add_attempt(self, attempt: Attempt) -> Attempt:
         attempt.seq = len(self.call.attempts) + 1
@@ -189,12 +193,16 @@ class Bridge:
     kind: str  # BridgeType: basic, parking, base (confbridge)...
     members: list[LegState] = field(default_factory=list)
     conference: Optional[Conference] = None
+    # The calls whose documents hold this conference (one shared member list): each is
+    # stored again when a member joins or leaves after it finished.
+    calls: list["CallState"] = field(default_factory=list)
 
 
 class BuildState:
     """Indexes over live calls for one builder (possibly several servers)."""
 
     legs_made = 0  # a class default keeps checkpoints of older builders loading
+    restored = 0  # finished calls handed out again after a change
     settings = TreeSettings()
 
     def __init__(self, settings: Optional[TreeSettings] = None) -> None:
@@ -208,10 +216,29 @@ class BuildState:
         self.finished: list[Call] = []
         self.dropped_call_ids: list[str] = []  # calls merged into another call
         self.skipped: dict[str, int] = {}
-        # Legs a resync found gone (their Hangup was missed): late events for them are ignored.
-        self.gone: dict[tuple[str, str], CallState] = {}
+        # Legs a resync found gone (their Hangup was missed), and calls it closed for that, by
+        # linkedid: an event of such a leg, or a new channel of such a call, revives them.
+        # The last RECENT_LEGS of each are remembered.
+        self.gone: OrderedDict[tuple[str, str], CallState] = OrderedDict()
+        self.closed_unseen: OrderedDict[tuple[str, str], CallState] = OrderedDict()
         self.recent: OrderedDict[tuple[str, str], Call] = OrderedDict()  # (server, uniqueid), see RECENT_LEGS
         self.unplaced: list[Observation] = []  # AGI observations no call could take (enrich-only mode)
+
+    def restore(self, call: Call) -> None:
+        """A call that finished changed afterwards (a conference member left, late AGI user
+        data): hand it out again, so whatever stored it stores it again. The one way a stored
+        call is brought up to date."""
+        if all(c is not call for c in self.finished):
+            self.restored += 1
+            self.finished.append(call)
+
+    def restore_finished(self, states: list["CallState"]) -> None:
+        """`restore` those of these calls that have finished (merged ones stand for theirs)."""
+        for cs in states:
+            while cs.merged_into is not None:
+                cs = cs.merged_into
+            if cs.done:
+                self.restore(cs.call)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -245,8 +272,11 @@ class BuildState:
             return None
         server = ev.server
         linkedid = h.get(prefix + "Linkedid")
-        if call is None:
-            call = self.calls_by_linkedid.get((server, linkedid)) if linkedid else None
+        if call is None and linkedid:
+            call = self.calls_by_linkedid.get((server, linkedid))
+            if call is None and (server, linkedid) in self.closed_unseen:
+                call = self.closed_unseen.pop((server, linkedid))  # closed by a wrong channel list
+                self.reopen(call)
         if call is None:
             call = self.new_call(server, uniqueid, linkedid)
         elif linkedid:
@@ -294,12 +324,48 @@ class BuildState:
         uniqueid = ev.headers.get(prefix + "Uniqueid")
         if not uniqueid:
             return None
-        state = self.legs.get((ev.server, uniqueid))
-        if state is None and create and (ev.server, uniqueid) not in self.gone:
-            state = self.add_leg(ev, prefix)
-            if state is not None:
-                state.call.call.status = INCOMPLETE
+        key = (ev.server, uniqueid)
+        state = self.legs.get(key)
+        if state is None:
+            if key in self.gone:
+                state = self.revive(key)
+            elif create:
+                state = self.add_leg(ev, prefix)
+                if state is not None:
+                    self.joined_mid_call(state.call)
         return state
+
+    @staticmethod
+    def joined_mid_call(cs: "CallState") -> None:
+        cs.joined_mid_call, cs.call.status = True, INCOMPLETE
+
+    def revive(self, key: tuple[str, str]) -> Optional["LegState"]:
+        """An event of a leg a channel list called gone: it was alive, the list was wrong.
+        The leg, and its call if that had been closed, are live again; the end comes with its
+        real Hangup."""
+        cs = self.gone.pop(key)
+        while cs.merged_into is not None:
+            cs = cs.merged_into
+        st = next((s for s in cs.legs.values() if (s.server, s.leg.uniqueid) == key), None)
+        if st is None:
+            return None
+        st.vanished = False
+        self.legs[key] = st
+        cs.live += 1
+        self.reopen(cs)
+        return st
+
+    def reopen(self, cs: "CallState") -> None:
+        """A call closed because its legs seemed gone is open again (never split in two)."""
+        if cs.call.call_id in self.open_calls:
+            return
+        self.open_calls[cs.call.call_id] = cs
+        for linkedid in cs.call.linkedids:
+            self.calls_by_linkedid[(cs.call.server, linkedid)] = cs
+            self.closed_unseen.pop((cs.call.server, linkedid), None)
+        cs.done = False
+        cs.call.status = INCOMPLETE if cs.joined_mid_call else IN_PROGRESS
+        cs.call.ended_at = None
 
     def bridge(self, ev: Event, prefix: str = "") -> Optional[Bridge]:
         bridge_id = ev.headers.get(prefix + "BridgeUniqueid")
@@ -331,8 +397,8 @@ class BuildState:
         moments = [a.answered_at for a in reached] + [app.entered_at for app in joined]
         moments = [t for t in moments if t is not None]
         call.answered_at = min(moments) if moments else None
-        if call.status != INCOMPLETE:
-            call.status = COMPLETE
+        unseen = any(st.vanished for st in state.legs.values())
+        call.status = INCOMPLETE if state.joined_mid_call or unseen else COMPLETE
         describe(call)
         for st in state.legs.values():
             key = (st.server, st.leg.uniqueid)
@@ -347,6 +413,7 @@ class BuildState:
             if self.calls_by_linkedid.get((call.server, linkedid)) is state:
                 del self.calls_by_linkedid[(call.server, linkedid)]
         self.open_calls.pop(call.call_id, None)
+        state.done = True
         self.finished.append(call)
 
     def merge(self, src: CallState, into: CallState) -> None:
@@ -381,6 +448,7 @@ class BuildState:
         dst.call.flags += [flag for flag in src.call.flags if flag not in dst.call.flags]
         self.open_calls.pop(src.call.call_id, None)
         self.dropped_call_ids.append(src.call.call_id)
+        src.merged_into = dst
 
 
 def upgrade(b: BuildState) -> None:
@@ -393,7 +461,14 @@ def upgrade(b: BuildState) -> None:
         for leg in call.legs:
             if "answered" not in vars(leg):
                 leg.answered = leg.answered_at is not None
+    for bridge in b.bridges.values():
+        if "calls" not in vars(bridge):
+            bridge.calls = []
+    if "closed_unseen" not in vars(b):
+        b.gone, b.closed_unseen = OrderedDict(b.gone), OrderedDict()
     for cs in b.open_calls.values():
+        if "joined_mid_call" not in vars(cs):
+            cs.joined_mid_call = cs.call.status == INCOMPLETE
         for st in cs.legs.values():
             if "hung_up" not in vars(st):
                 st.hung_up = st.leg.ended_at is not None

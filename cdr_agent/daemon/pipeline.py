@@ -297,6 +297,7 @@ class Pipeline(threading.Thread):
             "records": feed.records,
             "open_calls": feed.ingest.open_count,
             "calls_stored": self.stored,
+            "calls_restored": builder.restored_calls,
             "calls_waiting": len(self._outbox),
             "rejected_calls": self.rejected,
             "db_errors": self.db_errors,

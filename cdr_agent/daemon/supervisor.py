@@ -19,6 +19,7 @@ import structlog
 
 from ..agi.observation import Observation
 from ..ami.client import AmiClient
+from ..ami.count import MessageCounter
 from ..ami.journal import AGI, CONNECT, DATA, GAP, START, JournalWriter, disk_bytes
 from . import metrics
 from .config import DaemonConfig, Listen
@@ -41,6 +42,7 @@ class Supervisor:
         self.pipeline: Optional[Pipeline] = None
         self.clients = [AmiClient(target, config.timing, self) for target in config.ami]
         self.bytes_received: dict[str, int] = {t.server: 0 for t in config.ami}
+        self.messages_received = {t.server: MessageCounter() for t in config.ami}
         self.journal_errors = 0
         self.exit_code = 0
         self.ready = False
@@ -165,6 +167,7 @@ class Supervisor:
     def received(self, server: str, data: bytes) -> None:
         self.journal.append(DATA, server, time.time(), data)  # type: ignore[union-attr]
         self.bytes_received[server] += len(data)
+        self.messages_received[server].feed(data)
 
     def logged_in(self, server: str) -> None:
         if not self.ready:
@@ -235,10 +238,13 @@ class Supervisor:
         connected = M("cdr_agent_ami_connected", "gauge", "1 while logged in to this AMI")
         reconnects = M("cdr_agent_reconnects_total", "counter", "AMI sessions after the first")
         received = M("cdr_agent_ami_bytes_total", "counter", "AMI bytes received and journaled")
+        messages = M("cdr_agent_ami_messages_total", "counter",
+                     "AMI messages (events and responses) received and journaled: the capture side")
         for c in self.clients:
             connected.add(c.state == "logged_in", server=c.target.server)
             reconnects.add(c.reconnects, server=c.target.server)
             received.add(self.bytes_received[c.target.server], server=c.target.server)
+            messages.add(self.messages_received[c.target.server].messages, server=c.target.server)
         lag_summary = M("cdr_agent_store_lag_seconds", "gauge",
                         "event time of a call's last Hangup to its row stored (last 2000 calls)")
         for q in (0.5, 0.99):
@@ -248,14 +254,17 @@ class Supervisor:
         except OSError:
             journal_bytes = float("nan")
         return metrics.render([
-            M("cdr_agent_events_total", "counter", "AMI messages applied to the call trees").add(snap.get("events", 0)),
+            M("cdr_agent_events_total", "counter",
+              "AMI messages applied to the call trees (the journal as far as built; ami_messages_total is what was received)").add(snap.get("events", 0)),
             M("cdr_agent_events_per_second", "gauge", "recent rate of applied AMI messages").add(snap.get("events_per_s", 0.0)),
             lag_summary,
             M("cdr_agent_journal_backlog_bytes", "gauge", "journal bytes received but not yet applied and stored").add(self.backlog(snap)),
             M("cdr_agent_journal_bytes", "gauge", "size of the journal on disk").add(journal_bytes),
             M("cdr_agent_journal_errors_total", "counter", "failed journal writes").add(self.journal_errors),
-            M("cdr_agent_open_calls", "gauge", "calls in progress").add(snap.get("open_calls", 0)),
-            M("cdr_agent_calls_stored_total", "counter", "call rows written").add(snap.get("calls_stored", 0)),
+            M("cdr_agent_open_calls", "gauge", "calls in progress in the builder, as far as the journal is applied").add(snap.get("open_calls", 0)),
+            M("cdr_agent_calls_stored_total", "counter", "call writes (a call stored again after a change counts again)").add(snap.get("calls_stored", 0)),
+            M("cdr_agent_calls_restored_total", "counter",
+              "finished calls handed out again after a later change (a conference leave, late AGI data), to be stored again").add(snap.get("calls_restored", 0)),
             M("cdr_agent_calls_waiting", "gauge", "finished calls waiting for the database").add(snap.get("calls_waiting", 0)),
             M("cdr_agent_calls_rejected_total", "counter", "calls the database refused (kept in rejected.jsonl)").add(snap.get("rejected_calls", 0)),
             M("cdr_agent_database_up", "gauge", "1 if the last write succeeded").add(1 if snap.get("db_up") else 0),

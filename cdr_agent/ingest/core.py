@@ -30,7 +30,8 @@ _BATCH = 200  # finished calls per write transaction
 class IngestStats:
     events: int = 0
     observations: int = 0
-    calls_finished: int = 0
+    calls_finished: int = 0  # hand-outs of finished calls, a restored call counted again
+    calls_restored: int = 0  # finished calls handed out again after a later change
     calls_open: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
@@ -135,7 +136,7 @@ class Ingest:
             return
         self.stats.calls_finished += len(calls)
         if self.call_sink is None:
-            self.finished.extend(calls)
+            self.finished.extend(calls)  # a call changed after it finished comes again: last wins
             return
         self.call_sink.finished(calls)
         self._unflushed += len(calls)
@@ -159,6 +160,7 @@ class Ingest:
         self.flush()
         if self.call_sink is not None and still_open:
             self.call_sink.in_progress(still_open)
+        self.stats.calls_restored = self.builder.restored_calls
         self.stats.skipped = dict(self.builder.skipped)
         self.stats.failures = dict(self.builder.failures)
         for reason, count in self.stats.failures.items():
