@@ -235,3 +235,34 @@ def test_a_checkpoint_of_the_layout_before_issue_11_resumes_like_an_uninterrupte
     expected = rest(fresh)
     assert rest(feed) == expected and len(expected) == 21
     assert {k: v for k, v in expected.items() if v["server"] == "a"} == OFFLINE
+
+
+def _listed(messages: list[bytes], keep) -> Record:
+    """A channel list after `messages` naming only the channels `keep(uniqueid, i)` keeps:
+    Asterisk's list taken at a bad moment, or the fake of a broken manager."""
+    timeline = Timeline(messages)
+    while timeline.take() is not None:
+        pass
+    timeline.channels = {uid: snap for i, (uid, snap) in enumerate(timeline.channels.items()) if keep(uid, i)}
+    pong = f"Response: Success\r\nActionID: cdr-ping-1\r\nPing: Pong\r\nTimestamp: {timeline.clock:.6f}\r\n\r\n"
+    return rec(DATA, pong.encode() + timeline.channel_list("cdr-resync-1"))
+
+
+@pytest.mark.parametrize("kind", ["right", "wrong", "empty"])
+def test_events_that_prove_a_channel_alive_revise_a_wrong_channel_list(kind: str) -> None:
+    """Nothing was lost across the break, but the channel list after it was right, named
+    only every other channel, or none. The events that follow prove the unlisted channels
+    alive: they are revived and take their real ends, no event of them is skipped, and no
+    linkedid is split into two calls: the calls are the offline ones, flagged gap."""
+    i = 2000
+    keep = {"right": lambda uid, n: True, "wrong": lambda uid, n: n % 2 == 0, "empty": lambda uid, n: False}[kind]
+    docs, feed = build([rec(CONNECT, b"{}"), data(LOAD[:i]), rec(CONNECT, b"{}"),
+                        _listed(LOAD[:i], keep), data(LOAD[i:])])
+    crossed = open_at(i)
+    assert docs.keys() == OFFLINE.keys()
+    for call_id, doc in docs.items():
+        assert doc["flags"] == (["gap"] if call_id in crossed else [])
+        assert {**doc, "flags": []} == OFFLINE[call_id]
+    linkedids = [l for doc in docs.values() for l in doc["linkedids"]]
+    assert len(linkedids) == len(set(linkedids))
+    assert not feed.ingest.builder.skipped, feed.ingest.builder.skipped

@@ -94,8 +94,8 @@ def vanish(b: BuildState, st: LegState) -> None:
     cs = st.call
     st.vanished = True
     _remember(b.gone, key, cs)
+    st.kept = (st.bridge, b.talking.pop(st.leg.leg_id, []))
     b.leave_bridge(st)
-    b.talking.pop(st.leg.leg_id, None)
     b.consultations.pop(st.leg.leg_id, None)
     cs.live -= 1
     if cs.live <= 0:

@@ -94,6 +94,9 @@ class LegState:
     hung_up: bool = False  # its Hangup was seen (ended_at may still be unknown: no timestamps)
     hanging_up: bool = False  # a (Soft)HangupRequest was seen: what it runs now is cleanup
     vanished: bool = False  # a channel list said it was gone (resync.py); an event of it revives it
+    # What vanishing took from it, given back if an event revives it: its bridge, and the
+    # answered attempts its hang-up would end.
+    kept: Optional[tuple[Optional[str], list[Attempt]]] = None
     context_app: Optional[AppContext] = None  # the application its dialplan context is (contexts.py)
     park_return: Optional[AppContext] = None  # parked, timed out: its next dial calls the parker back
     dial_args: Optional[str] = None  # Newexten's AppData of a Dial() about to start
@@ -351,6 +354,13 @@ class BuildState:
             return None
         st.vanished = False
         self.legs[key] = st
+        if st.kept is not None:
+            (bridge_id, talk), st.kept = st.kept, None
+            self.talking.setdefault(st.leg.leg_id, []).extend(talk)
+            bridge = self.bridges.get((st.server, bridge_id or ""))
+            if bridge is not None and st not in bridge.members:
+                bridge.members.append(st)
+                st.bridge = bridge_id
         cs.live += 1
         self.reopen(cs)
         return st
