@@ -279,6 +279,29 @@ def test_sigkill_mid_call_then_restart_loses_and_duplicates_nothing(db_url: str,
     assert any(e["event"] == "resuming" for e in daemon.log())
 
 
+STOPS = int(os.environ.get("CDR_TEST_STOPS", "12"))
+
+
+def test_sigterm_stops_under_load_never_fail_the_last_checkpoint(tmp_path: Path, fakes) -> None:
+    """SIGTERM while events pour in (the journal is being appended, synced and checkpointed):
+    every stop exits 0 with its last checkpoint written, and the calls come out whole. The
+    journal's close/sync race itself is run 200 times in tests/test_journal.py."""
+    db_url = f"sqlite:///{tmp_path / 'stops.sqlite'}"
+    fake = fakes(LOAD, rate=len(LOAD) / (STOPS * 0.6))  # the stream lasts about as long as the stops
+    daemon = Daemon(tmp_path, db_url, {"a": fake})
+    for round_ in range(STOPS):
+        daemon.start()
+        fake.wait_until(lambda f: f.logins > round_, 20)  # running: its SIGTERM handler is in place
+        time.sleep(0.3)  # under load: appends, syncs and checkpoints (every 0.2 s) under way
+        assert daemon.stop() == 0, f"round {round_}"
+    daemon.start()
+    daemon.received_all()
+    assert daemon.stop() == 0
+    events = [e["event"] for e in daemon.log()]
+    assert "checkpoint_failed" not in events and events.count("pipeline_stopped") == STOPS + 1
+    assert {d["call_id"] for d in stored(db_url).values()} >= {d for d in offline({"a": LOAD})}
+
+
 class Outage:
     """Takes the database away and gives it back: SQLite locked by another writer, or a
     PostgreSQL of our own (port 54339, not the suite's server) stopped and started."""
