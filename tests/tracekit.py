@@ -19,18 +19,27 @@ APP_KINDS = {"Queue": "queue", "IVR": "ivr", "RingGroup": "ringgroup", "Park": "
              "ParkedCall": "parkedcall", "ConfBridge": "conference", "Voicemail": "voicemail"}
 
 
-def replay_documents(name: str, with_agi: bool = True, timestamps: bool = True) -> list[dict]:
+def replay_documents(name: str, with_agi: bool = True, timestamps: bool = True,
+                     drop: frozenset[str] = frozenset()) -> list[dict]:
     """The call documents of a lab trace; `timestamps=False` replays it with every
-    `Timestamp:` header removed, as a manager without timestampevents sends it."""
+    `Timestamp:` header removed, as a manager without timestampevents sends it, and `drop`
+    without those events, as manager.conf's eventfilter would."""
     ingest = Ingest()
     path = TRACES / name
-    if with_agi and timestamps:
+    if with_agi and timestamps and not drop:
         replay_path(ingest, path, server="a")
     else:
         for server, ami, agi in streams(path, "a"):
-            chunks = file_chunks(ami) if timestamps else [without_timestamps(ami.read_bytes())]
-            ingest.events(read_events(chunks, server), load_agi(agi) if with_agi and agi else None)
+            data = ami.read_bytes() if timestamps else without_timestamps(ami.read_bytes())
+            ingest.events(read_events([without_events(data, drop)], server), load_agi(agi) if with_agi and agi else None)
     return _documents(ingest)
+
+
+def without_events(data: bytes, drop: frozenset[str]) -> bytes:
+    if not drop:
+        return data
+    names = re.compile(rb"(?m)^Event: (" + b"|".join(re.escape(n.encode()) for n in sorted(drop)) + rb")\r$")
+    return b"\r\n\r\n".join(m for m in data.split(b"\r\n\r\n") if not names.search(m))
 
 
 def replay_file(path: Path, server: str) -> list[dict]:

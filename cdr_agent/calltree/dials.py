@@ -32,6 +32,8 @@ def open_attempt(
     forward, caller.forwarding = caller.forwarding, False
     if via == "queue" or (via is None and caller.queue is not None):
         via, app_id = "queue", caller.queue.app.app_id if caller.queue is not None else None
+        if caller.queue is not None:
+            caller.queue.last_no_answers = []  # a new round of rings
     elif via is None and caller.park_return is not None:  # a parked call timed out, rings back
         via, app_id, caller.park_return = "park", caller.park_return.app_id, None
     elif via is None:
@@ -108,6 +110,9 @@ def end_unanswered(caller: Optional[LegState], attempt: Attempt, outcome: str, a
         return
     attempt.outcome, attempt.ended_at = outcome, at
     if caller is not None:
+        visit = caller.queue
+        if outcome == "NOANSWER" and visit is not None and attempt.app_id == visit.app.app_id:
+            visit.last_no_answers.append(attempt)  # a ring a queue timeout may have cut
         close(caller, attempt, at)
 
 

@@ -122,17 +122,13 @@ def _member_attempt(b: BuildState, ev: Event, create: bool):
 
 
 def on_agent_called(b: BuildState, ev: Event) -> None:
-    caller, _ = _member_attempt(b, ev, create=True)
-    if caller is not None and caller.queue is not None:
-        caller.queue.last_no_answers = []
+    _member_attempt(b, ev, create=True)
 
 
 def on_agent_ring_no_answer(b: BuildState, ev: Event) -> None:
     caller, attempt = _member_attempt(b, ev, create=False)
     if attempt is not None:
         end_unanswered(caller, attempt, "NOANSWER", ev.time)
-        if caller is not None and caller.queue is not None:
-            caller.queue.last_no_answers.append(attempt)
 
 
 def on_agent_connect(b: BuildState, ev: Event) -> None:
