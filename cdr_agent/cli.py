@@ -52,6 +52,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `cdr-agent calls | head`
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        from .store.engine import database_problem
+
+        problem = database_problem(exc, getattr(args, "db", None))
+        if problem is None:
+            raise
+        print(f"cdr-agent: {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
