@@ -88,7 +88,9 @@ def test_queue_report_by_hour_as_csv_and_table(filled, capsys) -> None:
     truth = {r["hour"][:13]: r for r in generator.truth.queue_rows() if r["queue"] == "support"}
     assert [int(r["offered"]) for r in lines] == [truth["2026-11-02T00"]["offered"], truth["2026-11-02T01"]["offered"]]
     code, out, _ = _run(capsys, "report", "queues", "--from", "2026-11-02", "--to", "2026-11-03", "--db", db, "--by", "day")
-    assert code == 0 and "all queues" in out and "SL20s%" in out and out.count("2026-11-02") == 4
+    heading, body = out.split("\n", 1)
+    assert heading == "periods: days in UTC, 2026-11-02 00:00 .. 2026-11-03 00:00 UTC"
+    assert code == 0 and "all queues" in body and "SL20s%" in body and body.count("2026-11-02") == 4
 
 
 def test_agent_report(filled, capsys) -> None:
@@ -106,17 +108,19 @@ def test_agent_report(filled, capsys) -> None:
     assert {a: r["answered"] for a, r in rows.items()} == answered
     assert {a: r["login_s"] for a, r in rows.items()} == pytest.approx(login)
     code, out, _ = _run(capsys, "report", "agents", "--from", "2026-11-01", "--to", "2026-11-03", "--db", db)
-    assert code == 0 and "occup%" in out.splitlines()[0]
+    assert code == 0 and out.splitlines()[0].endswith("login and pause over all queues") and "occup%" in out.splitlines()[1]
 
 
 def test_report_errors_and_warnings(filled, capsys, tmp_path: Path) -> None:
     db, _ = filled
-    assert _run(capsys, "report", "queues", "--from", "2026-11-01", "--db", db, "--sl", "17")[0] == 2
+    with pytest.raises(SystemExit):
+        _run(capsys, "report", "queues", "--from", "2026-11-01", "--db", db, "--sl", "17")
+    assert "choose from 10, 15, 20, 30, 45, 60, 90, 120, 180, 300" in capsys.readouterr().err
     assert _run(capsys, "report", "queues", "--from", "2026-11-01", "--db", db, "--tz", "Mars/Olympus")[0] == 2
     assert _run(capsys, "report", "queues", "--from", "yesterday", "--db", db)[0] == 2
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     code, out, err = _run(capsys, "report", "agents", "--from", "2026-11-01", "--db", empty)
-    assert code == 0 and "no data" in out and "stats fill" in err
+    assert code == 2 and not out and "no such file" in err and not (tmp_path / "empty.sqlite").exists()
 
 
 def test_stats_fill_command(tmp_path: Path, capsys) -> None:

@@ -106,6 +106,8 @@ def _sqlite_read_only(u: URL, url: str) -> URL:
         return u
     if not Path(path).is_file():
         raise StoreError(f"database {safe_url(url)}: no such file {Path(path).resolve()} (read-only commands create none)")
+    if Path(path).stat().st_size == 0:
+        raise StoreError(f"database {safe_url(url)}: an empty file (nothing stored there by cdr-agent yet?)")
     return u.set(database=f"file:{Path(path).resolve()}?mode=ro").update_query_dict({"uri": "true"})
 
 
