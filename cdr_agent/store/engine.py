@@ -5,6 +5,7 @@ and on SQLite no database file: a mistyped path is an error, not a new empty dat
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -81,6 +82,27 @@ def open_reader(url: str = DEFAULT_URL, **engine_kw: Any) -> Engine:
     if u.get_backend_name() == "sqlite":
         u = _sqlite_read_only(u, url)
     return _engine(u, engine_kw)
+
+
+def try_database(url: str, timeout: float = 5.0) -> str:
+    """Can a writer use the database at `url`? What was found, as one line; StoreError when
+    it cannot. SQLite: its folder must be writable (the file may not exist yet); servers: a
+    connection within `timeout` seconds."""
+    u = check_url(url)
+    if u.get_backend_name() == "sqlite":
+        folder = Path(u.database or ".").resolve().parent
+        if not os.access(folder, os.W_OK):
+            raise StoreError(f"database {safe_url(url)}: cannot write in {folder}")
+        return f"SQLite in {folder} (writable)"
+    engine = create_engine(_with_charset(u), connect_args={"connect_timeout": max(1, int(timeout))})
+    try:
+        with engine.connect() as conn:
+            version = conn.dialect.server_version_info
+    except DBAPIError as exc:
+        raise StoreError(database_problem(exc, url)) from exc
+    finally:
+        engine.dispose()
+    return f"connected ({u.get_backend_name()} {'.'.join(map(str, version or ()))})"
 
 
 def require_tables(engine: Engine, url: str, *names: str) -> None:
