@@ -207,6 +207,7 @@ def test_live_capture_of_the_sip_recordings_equals_offline_replay(db_url: str, t
     assert all(d["started_at"] and d["ended_at"] for d in got.values())
 
 
+@pytest.mark.slow
 def test_link_cut_and_frozen_ami_flag_what_crossed_the_gap(db_url: str, tmp_path: Path, fakes) -> None:
     # mid-call: a cut with nothing lost, AMI frozen (socket open, no byte), a cut losing 300 messages
     plan = {1500: Cut(), 3000: Freeze(FREEZE_S), 4500: Cut(lose=300)}
@@ -226,6 +227,7 @@ def test_link_cut_and_frozen_ami_flag_what_crossed_the_gap(db_url: str, tmp_path
     assert frozen, "the watchdog saw the frozen AMI"
 
 
+@pytest.mark.slow
 def test_sigkill_mid_call_then_restart_loses_and_duplicates_nothing(db_url: str, tmp_path: Path, fakes) -> None:
     fake = fakes(LOAD, plan={2000: Pause()})
     daemon = Daemon(tmp_path, db_url, {"a": fake}).start()
@@ -292,6 +294,7 @@ class Outage:
             self._pg("stop")  # our own server: not left running after the test
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_database_outage_the_journal_grows_and_catches_up(backend: str, tmp_path: Path, fakes) -> None:
     if backend == "postgresql":
