@@ -25,10 +25,16 @@ from operator import itemgetter
 from typing import Any, Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, Table, func, select, union
 
 from ..calltree.vocab import SL_THRESHOLDS, sl_column
-from ..store.stats_tables import stat_agent_hourly, stat_agent_presence_hourly, stat_queue_calls, stat_queue_hourly
+from ..store.stats_tables import (
+    stat_agent_hourly,
+    stat_agent_presence_hourly,
+    stat_agent_sessions,
+    stat_queue_calls,
+    stat_queue_hourly,
+)
 from .presence import hourly_presence
 from .recorder import load_queue_spans
 
@@ -142,9 +148,10 @@ def _short_abandons(engine: Engine, lo: float, hi: float, queues: Sequence[str],
 
 
 def known_queues(engine: Engine) -> list[str]:
-    """Every queue the hourly statistics have seen."""
+    """Every queue the statistics have seen: callers waited in it, or agents logged in to it."""
+    stmt = union(select(stat_queue_hourly.c.queue), select(stat_agent_sessions.c.queue))
     with engine.connect() as conn:
-        return list(conn.scalars(select(stat_queue_hourly.c.queue).distinct().order_by(stat_queue_hourly.c.queue)))
+        return sorted(conn.scalars(stmt))
 
 
 @dataclass(frozen=True)
