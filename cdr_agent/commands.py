@@ -5,13 +5,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .calltree.settings import SettingsError
 from .cli import add_db, when
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from .replay import Replayed
+
 FORMATS = ("table", "csv", "json")
 DEFAULT_SERVER = "default"
-# summary.DISPOSITIONS, spelled here so that `--help` imports no store.
+# store.summary.DISPOSITIONS (a test keeps them equal), spelled here so that `--help` imports
+# no store and no SQLAlchemy.
 STATUSES = ("answered", "abandoned", "no answer", "busy", "failed", "in progress")
 
 
@@ -91,13 +98,13 @@ def replay(args: argparse.Namespace) -> int:
     return 1 if empty else 0
 
 
-def _warn_same_calls(engine: object, found: list) -> None:
+def _warn_same_calls(engine: "Engine", found: "list[Replayed]") -> None:
     """Replayed under the default name, calls stored before under another name would be stored
     twice: say so, with the --server that replaces them instead."""
     from .store.queries import other_servers
 
     sample = sorted(set().union(*(f.uniqueids.get(DEFAULT_SERVER, set()) for f in found)))
-    others = other_servers(engine, DEFAULT_SERVER, sample)  # type: ignore[arg-type]
+    others = other_servers(engine, DEFAULT_SERVER, sample)
     if others:
         print(f"cdr-agent: warning: calls with these uniqueids are stored under server {others[0]!r} too;"
               f" replay with --server {others[0]} to replace them instead of keeping both", file=sys.stderr)
@@ -110,7 +117,7 @@ def _pair(text: str) -> tuple[str, str]:
     return context, kind
 
 
-def _reader(url: str):  # type: ignore[no-untyped-def]
+def _reader(url: str) -> "Engine":
     """A read-only engine on a database that holds calls (never creates one)."""
     from .store.engine import open_reader, require_tables
 
@@ -161,7 +168,7 @@ def show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _leg_refs(doc: dict) -> set[str]:
+def _leg_refs(doc: dict[str, Any]) -> set[str]:
     """Every leg id the document refers to."""
     keys = ("from_leg", "to_leg", "hop_leg", "transferer_leg", "transferee_leg", "target_leg", "leg", "local_peer")
     items = [*doc["legs"], *doc["attempts"], *doc["transfers"], *doc["apps"],

@@ -181,3 +181,10 @@ def test_progress_on_a_terminal_only(tmp_path, capsys, monkeypatch) -> None:
     assert main(["stats", "fill", "--rederive", "--db", db]) == 0
     shown = terminal.getvalue()
     assert "replay" in shown and "callgen" in shown and "rederive" in shown and "%|" in shown
+
+
+def test_the_status_choices_are_the_dispositions() -> None:
+    from cdr_agent.commands import STATUSES
+    from cdr_agent.store.summary import DISPOSITIONS
+
+    assert STATUSES == DISPOSITIONS

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"TOML configuration (default {DEFAULT_CONFIG}); secrets belong there, not here")
     d.add_argument("--check", action="store_true", help="validate the configuration, print a summary and exit")
     d.add_argument("--connect", action="store_true",
-                   help=f"with --check: also log in to each AMI and connect to the database ({CONNECT_TIMEOUT:g} s each)")
+                   help=f"--check, and also log in to each AMI and connect to the database ({CONNECT_TIMEOUT:g} s each)")
     d.add_argument("--print-unit", action="store_true",
                    help=f"print the systemd unit (ExecStart = {INSTALLED}, the production install)")
     d.add_argument("--print-example-config", action="store_true", help="print a commented example configuration")
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cdr-agent: {args.config}: {problem}", file=sys.stderr)
     if placeholders:
         return 2
-    if args.check:
+    if args.check or args.connect:
         for target in config.ami:
             print(f"ami {target.server}: {target.username}@{target.host}:{target.port}")
         print(f"database: {config.safe_database()}")

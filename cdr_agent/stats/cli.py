@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from datetime import datetime, timezone, tzinfo
 from typing import Optional
 
@@ -54,9 +55,9 @@ def fill(args: argparse.Namespace) -> int:
     from .fill import fill as run_fill, filled_until, first_hour
 
     engine = open_engine(args.db)
-    with bar("rederive", unit="call") as progress:
+    with bar("rederive", unit="call") if args.rederive else nullcontext() as progress:
         result = run_fill(engine, args.start, args.end, lookback_h=args.lookback, rederive=args.rederive,
-                          progress=progress.update if args.rederive else None)
+                          progress=progress.update if progress is not None else None)
     structlog.get_logger("cdr_agent.stats").info(
         "stats_filled", hours=result.hours, queue_calls=result.queue_calls, refilled=len(result.refilled),
         rederived=result.rederived)
