@@ -25,7 +25,7 @@ from operator import itemgetter
 from typing import Any, Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, func, select, union
+from sqlalchemy import Engine, Select, Table, func, select, union
 
 from ..calltree.vocab import SL_THRESHOLDS, sl_column
 from ..store.stats_tables import (
@@ -120,15 +120,21 @@ def agent_figures(c: Mapping[str, float]) -> dict[str, Any]:
     }
 
 
-def _hourly(engine: Engine, table: Table, lo: float, hi: float, queues: Sequence[str], server: Optional[str]) -> list[dict[str, Any]]:
-    c = table.c
-    stmt = select(table).where(c.hour >= lo, c.hour < hi)
+def _scoped(stmt: Select[Any], c: Any, queues: Sequence[str], server: Optional[str]) -> Select[Any]:
+    """`stmt` kept to these queues (if the table has queues) and this server."""
     if queues and "queue" in c:
         stmt = stmt.where(c.queue.in_(list(queues)))
-    if server is not None:
-        stmt = stmt.where(c.server == server)
+    return stmt if server is None else stmt.where(c.server == server)
+
+
+def _rows(engine: Engine, stmt: Select[Any]) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def _hourly(engine: Engine, table: Table, lo: float, hi: float, queues: Sequence[str], server: Optional[str]) -> list[dict[str, Any]]:
+    c = table.c
+    return _rows(engine, _scoped(select(table).where(c.hour >= lo, c.hour < hi), c, queues, server))
 
 
 def _short_abandons(engine: Engine, lo: float, hi: float, queues: Sequence[str], server: Optional[str],
@@ -139,12 +145,7 @@ def _short_abandons(engine: Engine, lo: float, hi: float, queues: Sequence[str],
     stmt = (select(c.hour, c.server, c.queue, func.count().label("short_abandoned"))
             .where(c.hour >= lo, c.hour < hi, c.status == "abandoned", c.wait_s < below_s)
             .group_by(c.hour, c.server, c.queue))
-    if queues:
-        stmt = stmt.where(c.queue.in_(list(queues)))
-    if server is not None:
-        stmt = stmt.where(c.server == server)
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+    return _rows(engine, _scoped(stmt, c, queues, server))
 
 
 def known_queues(engine: Engine) -> list[str]:
