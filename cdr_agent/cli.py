@@ -36,8 +36,18 @@ def add_db(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--db", default=DEFAULT_DB, help=f"SQLAlchemy URL (default {DEFAULT_DB})")
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as installed
+
+    try:
+        return installed("cdr-agent")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cdr-agent", description="Call-detail recorder for Asterisk: every call as a call tree.")
+    p.add_argument("--version", action="version", version=f"cdr-agent {version()}", help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True)
     for area in AREAS:
         import_module(area).register(sub)
@@ -52,6 +62,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `cdr-agent calls | head`
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        from .store.engine import database_problem
+
+        problem = database_problem(exc, getattr(args, "db", None))
+        if problem is None:
+            raise
+        print(f"cdr-agent: {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ def test_silent_asterisk_hits_the_deadline(tmp_path: Path) -> None:
     assert obs.variables == {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env_bytes", [b"", b"agi_channel: SIP/x\n", b"\x00\xff garbage\n\n", b"agi_request: x\n\n",
                                        b"agi_x: 1\n" * 400 + b"\n"])
 def test_unusable_environment_records_nothing(tmp_path: Path, env_bytes: bytes) -> None:

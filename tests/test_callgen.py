@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
 from cdr_agent.callgen.config import default_scenario
@@ -140,6 +141,7 @@ def test_statistics_equal_the_truth(engine: Engine) -> None:
     assert_matches_truth(engine, generator)
 
 
+@pytest.mark.slow
 def test_100k_calls_over_10_queues_and_50_agents(tmp_path: Path) -> None:
     """The issue's acceptance test (SQLite: the same SQL runs on PostgreSQL in the test above)."""
     generator = CallGenerator(default_scenario(100_000, queues=10, agents=50, seed=5), keep_visits=True)

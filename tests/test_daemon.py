@@ -220,6 +220,7 @@ def journal_replayed(journal: Path) -> dict[str, dict]:
 PACE = float(os.environ.get("CDR_TEST_PACE", "400"))  # events per second per AMI, as a busy PBX sends
 
 
+@pytest.mark.slow
 def test_live_capture_at_a_realistic_pace_equals_replay(db_url: str, tmp_path: Path, fakes) -> None:
     """Every lab and production recording streamed at a PBX's pace, not all at once: calls
     change after they finished (a conference member leaves later) and are stored again, so
@@ -240,6 +241,7 @@ def test_live_capture_at_a_realistic_pace_equals_replay(db_url: str, tmp_path: P
     assert journal_replayed(tmp_path / "journal") == got
 
 
+@pytest.mark.slow
 def test_link_cut_and_frozen_ami_flag_what_crossed_the_gap(db_url: str, tmp_path: Path, fakes) -> None:
     # mid-call: a cut with nothing lost, AMI frozen (socket open, no byte), a cut losing 300 messages
     plan = {1500: Cut(), 3000: Freeze(FREEZE_S), 4500: Cut(lose=300)}
@@ -259,6 +261,7 @@ def test_link_cut_and_frozen_ami_flag_what_crossed_the_gap(db_url: str, tmp_path
     assert frozen, "the watchdog saw the frozen AMI"
 
 
+@pytest.mark.slow
 def test_sigkill_mid_call_then_restart_loses_and_duplicates_nothing(db_url: str, tmp_path: Path, fakes) -> None:
     fake = fakes(LOAD, plan={2000: Pause()})
     daemon = Daemon(tmp_path, db_url, {"a": fake}).start()
@@ -282,6 +285,7 @@ def test_sigkill_mid_call_then_restart_loses_and_duplicates_nothing(db_url: str,
 STOPS = int(os.environ.get("CDR_TEST_STOPS", "12"))
 
 
+@pytest.mark.slow
 def test_sigterm_stops_under_load_never_fail_the_last_checkpoint(tmp_path: Path, fakes) -> None:
     """SIGTERM while events pour in (the journal is being appended, synced and checkpointed):
     every stop exits 0 with its last checkpoint written, and the calls come out whole. The
@@ -348,6 +352,7 @@ class Outage:
             self._pg("stop")  # our own server: not left running after the test
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_database_outage_the_journal_grows_and_catches_up(backend: str, tmp_path: Path, fakes) -> None:
     if backend == "postgresql":

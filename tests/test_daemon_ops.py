@@ -183,3 +183,65 @@ def test_an_unwritable_journal_is_a_clear_failure(tmp_path: Path) -> None:
     with structlog.testing.capture_logs() as logs:
         assert asyncio.run(Supervisor(config, Notifier({})).run()) == 1
     assert [e["event"] for e in logs] == ["daemon_starting", "journal_unusable"]
+
+
+@pytest.mark.parametrize("database,words", [
+    ("notaurl", "not a database URL"),
+    ("foo://", "unknown kind of database 'foo'"),
+    ("sqlite:////nonexistent/dir/x.sqlite", "no folder /nonexistent/dir"),
+])
+def test_check_rejects_a_database_url_that_cannot_work(tmp_path: Path, capsys, database: str, words: str) -> None:
+    path = tmp_path / "daemon.toml"
+    path.write_text(f'database = "{database}"\n[journal]\ndirectory = "j"\n[[ami]]\nserver = "a"\nusername = "u"\n'
+                    f'secret = "{SECRET}"\n')
+    assert main(["daemon", "--check", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+
+
+def test_check_rejects_the_examples_placeholder_secret(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "daemon.toml"
+    path.write_text((HERE / "daemon.example.toml").read_text().replace("/var/lib/cdr-agent/journal", str(tmp_path / "j")))
+    assert main(["daemon", "--check", "--config", str(path)]) == 2
+    assert "secret: still the example's 'change-me'" in capsys.readouterr().err
+
+
+def test_check_connect_tries_each_login_and_the_database(tmp_path: Path, capsys) -> None:
+    from fakeami import FakeAmi, free_port
+
+    ami = FakeAmi([], username="cdr", secret=SECRET).start()
+    try:
+        dead = free_port()
+        path = tmp_path / "daemon.toml"
+        path.write_text(
+            f'database = "sqlite:///{tmp_path / "cdr.sqlite"}"\n[journal]\ndirectory = "j"\n'
+            f'[[ami]]\nserver = "good"\nport = {ami.port}\nusername = "cdr"\nsecret = "{SECRET}"\n'
+            f'[[ami]]\nserver = "wrong"\nport = {ami.port}\nusername = "cdr"\nsecret = "nope"\n'
+            f'[[ami]]\nserver = "down"\nport = {dead}\nusername = "cdr"\nsecret = "{SECRET}"\n')
+        assert main(["daemon", "--check", "--connect", "--config", str(path)]) == 1
+        out = capsys.readouterr().out
+        assert "ami good: ok: logged in" in out
+        assert "ami wrong: FAILED: login refused: Authentication failed" in out
+        assert f"ami down: FAILED: cannot connect to 127.0.0.1:{dead}" in out
+        assert "database: ok: SQLite in" in out and SECRET not in out
+        assert not (tmp_path / "cdr.sqlite").exists()
+        text = path.read_text().replace(f'database = "sqlite:///{tmp_path / "cdr.sqlite"}"',
+                                        f'database = "postgresql+psycopg://cdr:dbpass@127.0.0.1:{dead}/cdr"')
+        path.write_text(text.split('[[ami]]\nserver = "wrong"')[0])
+        assert main(["daemon", "--check", "--connect", "--config", str(path)]) == 1
+        out = capsys.readouterr().out
+        assert "ami good: ok" in out and "database: FAILED: database postgresql+psycopg://cdr:***@" in out
+        assert "refused" in out and "dbpass" not in out
+    finally:
+        ami.stop()
+
+
+def test_the_unit_starts_the_production_install_and_the_dialplan_guide_agrees(capsys) -> None:
+    assert main(["daemon", "--print-unit"]) == 0
+    out = capsys.readouterr()
+    exec_start = next(line for line in out.out.splitlines() if line.startswith("ExecStart="))
+    assert exec_start == "ExecStart=/opt/cdr-agent/bin/cdr-agent daemon --config %d/daemon.toml"
+    assert "/opt/cdr-agent/bin/cdr-agent" in out.err or Path("/opt/cdr-agent/bin/cdr-agent").exists()
+    guide = (HERE.parent.parent / "dialplan" / "README.md").read_text()
+    assert "ln -s /opt/cdr-agent/bin/cdr-agent-dial-result" in guide and ".venv" not in guide
+    assert "pip install -e" not in guide

@@ -16,7 +16,8 @@ PACKAGE = ROOT / "cdr_agent"
 
 # Lowest first. A module belongs to the layer of the longest prefix that names it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("wire and words", ("cdr_agent.ami", "cdr_agent.calltree.vocab", "cdr_agent.hours", "cdr_agent.logs")),
+    ("wire and words", ("cdr_agent.ami", "cdr_agent.calltree.vocab", "cdr_agent.hours", "cdr_agent.logs",
+                        "cdr_agent.progress")),
     ("call tree", ("cdr_agent.calltree",)),
     ("agi", ("cdr_agent.agi",)),
     ("ingest", ("cdr_agent.ingest",)),

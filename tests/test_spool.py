@@ -135,5 +135,5 @@ def test_spool_cli(tmp_path: Path, capsys) -> None:
                  "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"]) == 0  # nothing to do
     spool.put(recorded_observations(folder, server)[0])
     assert main(["spool", "import", "--spool", spool.root,
-                 "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"]) == 1
+                 "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"]) == 2  # a database problem
     assert "files kept" in capsys.readouterr().err and len(spool.pending()) == 1

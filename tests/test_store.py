@@ -279,10 +279,11 @@ def test_list_calls_filters(engine: Engine) -> None:
     first = list_calls(engine, limit=1)[0]
     assert first == {
         "call_id": c1.call_id, "server": "pbx-1", "status": COMPLETE,
-        "started_at": iso(T0), "answered_at": iso(T0 + 2.5), "ended_at": iso(T0 + 60.000001), "answered": True,
-        "caller_num": "100", "caller_name": HOSTILE, "dialed": "201",
-        "linkedids": c1.linkedids,
+        "started_at": iso(T0), "answered_at": iso(T0 + 2.5), "ended_at": iso(T0 + 60.000001),
+        "answered": True, "caller_num": "100", "caller_name": HOSTILE, "dialed": "201",
+        "linkedids": c1.linkedids, **{k: first[k] for k in ("queue", "agent", "wait_s", "disposition", "hung_up_by")},
     }
+    assert first["disposition"] == "answered"
     assert list_calls(engine, number="'); DROP TABLE calls;--") == []
 
 

@@ -103,7 +103,7 @@ def fastagi(args: argparse.Namespace) -> int:
 def spool_import(args: argparse.Namespace) -> int:
     import structlog
 
-    from ..store.engine import open_engine
+    from ..store.engine import database_problem, open_engine, safe_url
     from .importer import ObservationStore, import_spool
     from .spool import Spool
 
@@ -111,14 +111,15 @@ def spool_import(args: argparse.Namespace) -> int:
     try:
         s = import_spool(Spool(cfg.spool), ObservationStore(open_engine(args.db, create=False)))
     except Exception as exc:  # noqa: BLE001 - the database is down: the files stay
-        print(f"cdr-agent: spool import stopped, files kept for the next run: {type(exc).__name__}: {exc}",
+        problem = database_problem(exc, args.db)
+        print(f"cdr-agent: spool import stopped, files kept for the next run: {problem or f'{type(exc).__name__}: {exc}'}",
               file=sys.stderr)
-        return 1
+        return 2 if problem else 1
     structlog.get_logger("cdr_agent.agi").info(
         "spool_imported", observations=s.observations, duplicates=s.duplicates, rejected=s.rejected,
         calls_written=s.calls_written, calls_removed=s.calls_removed)
     print(f"{s.observations} observations stored ({s.duplicates} already there, {s.rejected} unreadable)"
-          f" -> {s.calls_written} calls written in {args.db}")
+          f" -> {s.calls_written} calls written in {safe_url(args.db)}")
     return 0
 
 

@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def callgen(args: argparse.Namespace) -> int:
+    from ..progress import bar
     from .config import default_scenario
     from .stream import CallGenerator
 
@@ -34,7 +35,8 @@ def callgen(args: argparse.Namespace) -> int:
         print(f"cdr-agent: {exc}", file=sys.stderr)
         return 2
     generator = CallGenerator(scenario, full=args.full)
-    doc = generator.write(args.out)
+    with bar("callgen", args.calls, unit="call") as progress:
+        doc = generator.write(args.out, progress.update)
     totals = doc["totals"]
     print(f"{args.out / 'ami.log'}: {generator.events} events, {totals['calls']} calls, "
           f"{totals['queue_visits']} queue visits; truth in {args.out / 'truth.json'}")

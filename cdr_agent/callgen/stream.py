@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Optional
 
@@ -35,6 +35,7 @@ class CallGenerator:
         self.full = full
         self.truth = Truth(scenario, keep_visits)
         self.events = 0
+        self.calls = 0  # calls rendered so far
         self._heap: list[tuple[int, int, str]] = []
         self._seq = 0
         self._ids = 0
@@ -50,12 +51,17 @@ class CallGenerator:
         parts.append(GOODBYE)
         yield "".join(parts).encode()
 
-    def write(self, folder: Path) -> dict:
-        """folder/ami.log (the stream) and folder/truth.json; returns the truth document."""
+    def write(self, folder: Path, progress: Optional[Callable[[int], object]] = None) -> dict:
+        """folder/ami.log (the stream) and folder/truth.json; returns the truth document.
+        `progress(n)` is told each time n more calls are written."""
         folder.mkdir(parents=True, exist_ok=True)
+        done = 0
         with open(folder / "ami.log", "wb") as fh:
             for chunk in self.chunks():
                 fh.write(chunk)
+                if progress is not None:
+                    progress(self.calls - done)
+                    done = self.calls
         doc = self.truth.document()
         (folder / "truth.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
         return doc
@@ -128,6 +134,7 @@ class CallGenerator:
     def _render(self, call: SimCall) -> None:
         full = self.full
         uid, n = self._uniqueid(call.arrival)
+        self.calls += 1
         caller = Channel(f"PJSIP/trunk-{n:08x}", uid, uid, call.caller_num, call.caller_name, "from-trunk", call.dnis, "Ring")
         self.truth.add(call, uid)
         self._event("Newchannel", call.arrival, caller.snapshot("", full))

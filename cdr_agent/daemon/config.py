@@ -16,6 +16,9 @@ from typing import Any, Optional
 from ..ami.client import AmiTarget, Timing
 from ..calltree.settings import SettingsError, TreeSettings
 from ..ingest import FeedSettings
+from ..store.engine import StoreError, check_url, safe_url
+
+EXAMPLE_SECRET = "change-me"  # the example configuration's placeholder
 
 __all__ = ["ConfigError", "DaemonConfig", "JournalSettings", "Listen", "SpoolSettings", "load", "parse"]
 
@@ -69,12 +72,12 @@ class DaemonConfig:
 
     def safe_database(self) -> str:
         """The database URL with its password masked, for logs."""
-        from sqlalchemy.engine import make_url
+        return safe_url(self.database)
 
-        try:
-            return make_url(self.database).render_as_string(hide_password=True)
-        except Exception:  # noqa: BLE001 - an unparsable URL is reported by the store later
-            return "<unparsable URL>"
+    def placeholders(self) -> list[str]:
+        """What is still the example's: a valid file that cannot work (checked before running)."""
+        return [f"ami[{i}] ({t.server}).secret: still the example's {EXAMPLE_SECRET!r}; set this AMI user's"
+                " secret from manager.conf" for i, t in enumerate(self.ami) if t.secret == EXAMPLE_SECRET]
 
 
 def load(path: Path) -> DaemonConfig:
@@ -138,6 +141,10 @@ def parse(data: dict[str, Any], base: Path = Path("."), name: str = "config") ->
     if "database" in data and "database_file" in data:
         raise ConfigError(f"{name}: give database or database_file, not both")
     database = _secret(top, "database", base)
+    try:
+        check_url(database)
+    except StoreError as exc:
+        raise ConfigError(f"{name}: {exc}") from exc
 
     j = _Section(data.get("journal", {}), "journal", {"directory", "segment_mb", "keep_mb", "fsync_interval",
                                                       "checkpoint_interval"})

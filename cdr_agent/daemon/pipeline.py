@@ -53,7 +53,9 @@ class Pipeline(threading.Thread):
         self.snapshot: dict[str, Any] = {}
         self.lag: deque[float] = deque(maxlen=_LAG_SAMPLES)
         self.stored = self.db_errors = self.rejected = self.unplaced = 0
-        self.db_up: Optional[bool] = None
+        self.db_up: Optional[bool] = None  # known from the first look at the database on
+        self._down_since = 0.0  # monotonic start of the outage (db_up False)
+        self._next_look = 0.0  # monotonic time of the next look while the database is down
         self.failed: Optional[BaseException] = None
         self._stop_at: Optional[float] = None  # monotonic deadline once a stop is requested
         self._outbox: list[Call] = []
@@ -85,6 +87,7 @@ class Pipeline(threading.Thread):
 
     def _run(self) -> None:
         self.feed, self.pos = feed, pos = self._restore()
+        self._look()
         reader = JournalReader(self.directory)
         last_flush = last_checkpoint = last_presence = time.monotonic()
         try:
@@ -110,6 +113,8 @@ class Pipeline(threading.Thread):
                 if due and not self._outbox and not self._dropped and not self._sessions:
                     self._checkpoint(pos, feed)
                     last_checkpoint = now
+                if self.db_up is False and not self._outbox and now >= self._next_look:
+                    self._look()  # nothing to write, yet the outage's end must be seen
                 self._publish()
                 if caught_up:
                     if self._stop_at is not None and self.journal.closed:
@@ -153,19 +158,10 @@ class Pipeline(threading.Thread):
             self.beat = time.monotonic()
             try:
                 self._write(calls)
-                if self.db_up is False:
-                    log.info("database_back", errors_so_far=self.db_errors)
-                self.db_up = True
+                self._database_up()
                 return True
             except Exception as exc:  # noqa: BLE001 - the database is down: wait, keep the journal
-                self.db_errors += 1
-                self.db_up = False
-                if self._writer is not None and self._writer.engine is not None:
-                    self._writer.engine.dispose()  # a restarted server: drop dead pooled connections
-                if worth_logging(self.db_errors):
-                    log.error("database_unavailable", count=self.db_errors, retry_in_s=delay,
-                              error=f"{type(exc).__name__}: {str(exc)[:300]}")
-                self._publish()
+                self._database_down(exc)
             if self._stop_at is not None:
                 left = self._stop_at - time.monotonic()
                 if left <= 0:
@@ -176,6 +172,38 @@ class Pipeline(threading.Thread):
             else:
                 self._wake.wait(delay)
             delay = min(delay * 2, _RETRY_MAX_S)
+
+    def _look(self) -> None:
+        """Is the database there? Known from the start (metrics, logs), not from the first
+        write only; looked at again every few seconds while it is down."""
+        try:
+            with self._open_writer().engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:  # noqa: BLE001 - any failure is the database being unavailable
+            self._database_down(exc)
+        else:
+            self._database_up()
+
+    def _database_up(self) -> None:
+        if self.db_up is False:
+            log.info("database_back", database=self.config.safe_database(), errors=self.db_errors,
+                     down_s=round(time.monotonic() - self._down_since, 1))
+        self.db_up = True
+
+    def _database_down(self, exc: BaseException) -> None:
+        """Count the error; log the outage once, when it starts (its end is logged by
+        _database_up)."""
+        self.db_errors += 1
+        self._next_look = time.monotonic() + _RETRY_MAX_S
+        if self._writer is not None and self._writer.engine is not None:
+            self._writer.engine.dispose()  # a restarted server: drop dead pooled connections
+        if self.db_up is not False:
+            self._down_since = time.monotonic()
+            log.error("database_unavailable", database=self.config.safe_database(),
+                      error=f"{type(exc).__name__}: {str(exc)[:300]}",
+                      note="AMI is still read into the journal; calls are stored when it is back")
+        self.db_up = False
+        self._publish()
 
     def _write(self, calls: Optional[list[Call]]) -> None:
         writer = self._open_writer()

@@ -267,7 +267,7 @@ class Supervisor:
               "finished calls handed out again after a later change (a conference leave, late AGI data), to be stored again").add(snap.get("calls_restored", 0)),
             M("cdr_agent_calls_waiting", "gauge", "finished calls waiting for the database").add(snap.get("calls_waiting", 0)),
             M("cdr_agent_calls_rejected_total", "counter", "calls the database refused (kept in rejected.jsonl)").add(snap.get("rejected_calls", 0)),
-            M("cdr_agent_database_up", "gauge", "1 if the last write succeeded").add(1 if snap.get("db_up") else 0),
+            M("cdr_agent_database_up", "gauge", "1 if the database answered the last write or look (from the start)").add(1 if snap.get("db_up") else 0),
             M("cdr_agent_database_errors_total", "counter", "failed write attempts").add(snap.get("db_errors", 0)),
             connected, reconnects, received,
             M("cdr_agent_gaps_total", "counter", "breaks in an AMI stream (reconnects, restarts)").add(snap.get("gaps", 0)),

@@ -18,7 +18,7 @@ whatever was done before.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -66,16 +66,18 @@ def fill(
     lookback_h: int = DEFAULT_LOOKBACK_H,
     chunk_h: int = DEFAULT_CHUNK_H,
     rederive: bool = False,
+    progress: Optional[Callable[[int], object]] = None,
 ) -> FillResult:
     """Fill the complete hours due (or those of [start, end) when either is given).
 
     With `rederive`, the per-call rows of the calls started in [start, end) (every call when
-    neither is given) are derived again first, and their hours rebuilt.
+    neither is given) are derived again first, and their hours rebuilt; `progress(n)` is told
+    each batch of n calls done.
     """
     cutoff = floor_hour(time.time() if now is None else now)  # start of the running hour
     result = FillResult()
     if rederive:
-        result.rederived = rederive_calls(engine, start, end)
+        result.rederived = rederive_calls(engine, start, end, progress=progress)
     with engine.connect() as conn:
         if rederive and start is None:
             start = _first_hour(conn)
@@ -91,7 +93,8 @@ def fill(
     return result
 
 
-def rederive_calls(engine: Engine, start: Optional[float], end: Optional[float], batch: int = 500) -> int:
+def rederive_calls(engine: Engine, start: Optional[float], end: Optional[float], batch: int = 500,
+                   progress: Optional[Callable[[int], object]] = None) -> int:
     """Write the per-call rows of the stored calls started in the hours of [start, end) again."""
     since = floor_hour(start) if start is not None else None
     until = ceil_hour(end) if end is not None else None
@@ -101,6 +104,8 @@ def rederive_calls(engine: Engine, start: Optional[float], end: Optional[float],
         if len(pending) == batch:
             done += writer.rederive(pending)
             pending = []
+            if progress is not None:
+                progress(batch)
     return done + writer.rederive(pending)
 
 
@@ -216,6 +221,12 @@ def _remember(conn: Connection, lo: float, hi: float, visits: dict[float, int]) 
     stamp = time.time()
     rows = [{"hour": h, "queue_visits": visits.get(h, 0), "filled_at": stamp} for h in hours(lo, hi)]
     insert_rows(conn, stat_fill_hours, rows)
+
+
+def first_hour(engine: Engine) -> Optional[float]:
+    """The hour of the first call or agent session stored (None: nothing stored)."""
+    with engine.connect() as conn:
+        return _first_hour(conn)
 
 
 def filled_until(engine: Engine) -> Optional[float]:

@@ -7,6 +7,7 @@ rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Optional
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.engine import Connection
@@ -58,11 +59,23 @@ def write_sessions(engine: Engine, sessions: Sequence[Session]) -> int:
 
 
 def load_spans(conn: Connection, lo: float, hi: float) -> list[Span]:
-    """The spans of the sessions that overlap [lo, hi).
+    """The spans of the sessions that overlap [lo, hi)."""
+    return [span for _, span in load_queue_spans(conn, lo, hi)]
+
+
+def load_queue_spans(conn: Connection, lo: float, hi: float, queues: Sequence[str] = (),
+                     server: Optional[str] = None) -> list[tuple[str, Span]]:
+    """(queue, span) of the sessions that overlap [lo, hi), of `queues` (all if empty) and
+    `server`: presence per queue, which the hourly table (merged over queues) cannot give.
 
     Bounded by `seen_at` (indexed), which is never before the end of a session: an hour's fill
     reads the sessions of that hour, not every session that started before it."""
     s = stat_agent_sessions.c
     until = func.coalesce(s.ended_at, s.seen_at, type_=UTCDateTime())
-    stmt = select(s.server, s.agent, s.kind, s.started_at, until).where(s.seen_at > lo, s.started_at < hi, until > lo)
-    return [tuple(r) for r in conn.execute(stmt)]
+    stmt = select(s.queue, s.server, s.agent, s.kind, s.started_at, until).where(
+        s.seen_at > lo, s.started_at < hi, until > lo)
+    if queues:
+        stmt = stmt.where(s.queue.in_(list(queues)))
+    if server is not None:
+        stmt = stmt.where(s.server == server)
+    return [(r[0], tuple(r[1:])) for r in conn.execute(stmt)]

@@ -31,13 +31,15 @@ def _num(value: Optional[float], unit: str = "") -> str:
 Column = tuple[str, Callable[[Row], str]]
 
 
-def queue_columns(sl: int) -> list[Column]:
+def queue_columns(sl: int, short: float) -> list[Column]:
     return [
         ("queue", lambda r: _clean(r["queue"]) or "all queues"),
         ("offered", lambda r: str(r["offered"])),
         ("answered", lambda r: str(r["answered"])),
         ("abandoned", lambda r: str(r["abandoned"])),
         ("aband%", lambda r: _num(r["abandon_rate"])),
+        ("avg aband", lambda r: _num(r["avg_abandon_s"], "s")),
+        (f"aband<{short:g}s", lambda r: str(r["short_abandoned"])),
         (f"SL{sl}s%", lambda r: _num(r["service_level"])),
         ("ASA", lambda r: _num(r["asa_s"], "s")),
         ("avg wait", lambda r: _num(r["avg_wait_s"], "s")),
@@ -49,8 +51,15 @@ def queue_columns(sl: int) -> list[Column]:
     ]
 
 
-AGENT_COLUMNS: list[Column] = [
-    ("agent", lambda r: _clean(r["agent"])),
+def agent_columns(per_queue: bool) -> list[Column]:
+    return [("agent", lambda r: _clean(r["agent"]) or "all agents"),
+            *([("queue", lambda r: _clean(r["queue"]) or "-")] if per_queue else []), *_AGENT_FIGURES]
+
+
+_AGENT_FIGURES: list[Column] = [
+    ("rung", lambda r: str(r["rung"])),
+    ("ring", lambda r: _clock(r["ring_s"])),
+    ("avg ring", lambda r: _num(r["avg_ring_s"], "s")),
     ("answered", lambda r: str(r["answered"])),
     ("no answer", lambda r: str(r["ring_no_answer"])),
     ("rejected", lambda r: str(r["rejected"])),
@@ -63,11 +72,13 @@ AGENT_COLUMNS: list[Column] = [
 ]
 
 
-def table(rows: Sequence[Row], columns: list[Column], totals: Sequence[Row] = ()) -> str:
-    """Aligned text; rows grouped by period, each group followed by its total (if given)."""
+def table(rows: Sequence[Row], columns: list[Column], totals: Sequence[Row] = (), *, heading: str,
+          by_period: bool, empty: str) -> str:
+    """Aligned text under `heading`; rows grouped by period when `by_period`, each group
+    followed by its total (if given and the group has more than one row); `empty` says why
+    there is no row."""
     if not rows:
-        return "no data in this window (has `cdr-agent stats fill` run?)"
-    by_period = any(r["period"] for r in rows)
+        return f"{heading}\n{empty}"
     cols = ([("period", lambda r: r["period"])] if by_period else []) + columns
     body: list[list[str]] = []
     total_of = {t["period"]: t for t in totals}
@@ -78,18 +89,18 @@ def table(rows: Sequence[Row], columns: list[Column], totals: Sequence[Row] = ()
             body.append([show(total_of[row["period"]]) for _, show in cols])
     titles = [title for title, _ in cols]
     widths = [max(len(x) for x in column) for column in zip(titles, *body)]
+    left = 2 if by_period else 1
     lines = [titles, *body]
-    return "\n".join(
-        "  ".join(cell.ljust(w) if j == 0 or (by_period and j == 1) else cell.rjust(w) for j, (cell, w) in enumerate(zip(line, widths))).rstrip()
+    return heading + "\n" + "\n".join(
+        "  ".join(cell.ljust(w) if j < left else cell.rjust(w) for j, (cell, w) in enumerate(zip(line, widths))).rstrip()
         for line in lines
     )
 
 
-def to_csv(rows: Sequence[Row]) -> str:
-    if not rows:
-        return ""
+def to_csv(rows: Sequence[Row], fields: Sequence[str]) -> str:
+    """CSV with a header line, also when there is no row."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().rstrip("\n")

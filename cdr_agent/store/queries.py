@@ -12,15 +12,17 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
-from sqlalchemy import Engine, Select, and_, case, exists, or_, select
+from sqlalchemy import Engine, Select, and_, bindparam, case, exists, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from ..calltree.document import iso, to_document
 from ..calltree.model import Call
 from .mapping import assemble
-from .tables import CHILD_TABLES, calls, id_in, legs
+from .summary import ANSWERED, DISPOSITIONS, Summary, summarize
+from .tables import CHILD_TABLES, apps, attempts, calls, id_in, legs
 
 CHUNK = 500
 
@@ -47,7 +49,7 @@ def _window(since: Optional[float], until: Optional[float]) -> list[Any]:
     return cond
 
 
-def _listing(row: Row[Any]) -> dict[str, Any]:
+def _listing(row: Row[Any], summary: Summary) -> dict[str, Any]:
     return {
         "call_id": row.call_id,
         "server": row.server,
@@ -60,7 +62,42 @@ def _listing(row: Row[Any]) -> dict[str, Any]:
         "caller_name": row.caller_name,
         "dialed": row.dialed,
         "linkedids": json.loads(row.linkedids),
+        **asdict(summary),
     }
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """What `list_calls` keeps. Filters on stored columns run in SQL; `status` (a
+    disposition, summary.DISPOSITIONS) is decided from each tree, after SQL narrowed it down
+    by the stored `answered` flag."""
+
+    since: Optional[float] = None
+    until: Optional[float] = None
+    number: Optional[str] = None  # the caller, the dialed extension, or any leg's number
+    queue: Optional[str] = None  # waited in this queue
+    agent: Optional[str] = None  # this queue member was rung
+    server: Optional[str] = None
+    status: Optional[str] = None
+
+    def where(self) -> list[Any]:
+        cond = _window(self.since, self.until)
+        if self.number is not None:
+            on_leg = exists().where(
+                legs.c.call_id == calls.c.call_id,
+                or_(legs.c.caller_num == self.number, legs.c.connected_num == self.number),
+            )
+            cond.append(or_(calls.c.caller_num == self.number, calls.c.dialed == self.number, on_leg))
+        if self.queue is not None:
+            cond.append(exists().where(apps.c.call_id == calls.c.call_id, apps.c.app == "queue",
+                                       apps.c.name == self.queue))
+        if self.agent is not None:
+            cond.append(exists().where(attempts.c.call_id == calls.c.call_id, attempts.c.agent == self.agent))
+        if self.server is not None:
+            cond.append(calls.c.server == self.server)
+        if self.status is not None:
+            cond.append(calls.c.answered.is_(self.status == ANSWERED))
+        return cond
 
 
 def list_calls(
@@ -69,27 +106,35 @@ def list_calls(
     until: Optional[float] = None,
     number: Optional[str] = None,
     limit: Optional[int] = None,
+    *,
+    where: Optional[CallFilter] = None,
 ) -> list[dict[str, Any]]:
-    """Calls started in [since, until) (epoch seconds), optionally involving `number`.
+    """Calls started in [since, until) (epoch seconds), optionally involving `number`, or
+    those `where` keeps; each with its summary (queue, agent, wait, disposition, who hung up).
 
     `number` matches exactly the caller number, the dialed extension, or any leg's caller or
     connected number. Ordered by started_at (unknown last), then call_id. Times are ISO text
     as in the call document.
     """
-    stmt = select(calls).where(*_window(since, until))
-    if number is not None:
-        on_leg = exists().where(
-            legs.c.call_id == calls.c.call_id,
-            or_(legs.c.caller_num == number, legs.c.connected_num == number),
-        )
-        stmt = stmt.where(or_(calls.c.caller_num == number, calls.c.dialed == number, on_leg))
-    stmt = stmt.order_by(
+    where = where or CallFilter(since, until, number)
+    if where.status is not None and where.status not in DISPOSITIONS:
+        raise ValueError(f"unknown disposition {where.status!r}")
+    stmt = select(calls).where(*where.where()).order_by(
         case((calls.c.started_at.is_(None), 1), else_=0), calls.c.started_at, calls.c.call_id
     )
-    if limit is not None:
+    decided_in_sql = where.status in (None, ANSWERED)
+    if limit is not None and decided_in_sql:
         stmt = stmt.limit(limit)
+    out: list[dict[str, Any]] = []
     with _snapshot(engine) as conn:
-        return [_listing(r) for r in conn.execute(stmt)]
+        for rows in conn.execute(stmt).partitions(CHUNK):
+            for row, (call, _) in zip(rows, _load_calls(conn, rows)):
+                summary = summarize(call)
+                if decided_in_sql or summary.disposition == where.status:
+                    out.append(_listing(row, summary))
+                if limit is not None and len(out) >= limit:
+                    return out
+    return out
 
 
 def find_call_ids(engine: Engine, prefix: str, limit: int = 10) -> list[str]:
@@ -159,6 +204,40 @@ def load_document(engine: Engine, call_id: str) -> Optional[dict[str, Any]]:
     """`to_document()` of the stored call (id or unique prefix); None if none or ambiguous."""
     found = _load_one(engine, call_id)
     return _document(*found) if found else None
+
+
+def load_shown(engine: Engine, call_id: str) -> Optional[tuple[dict[str, Any], Summary]]:
+    """The document and the summary of the stored call (id or unique prefix), as `show` prints."""
+    found = _load_one(engine, call_id)
+    return (_document(*found), summarize(found[0])) if found else None
+
+
+def other_servers(engine: Engine, server: str, uniqueids: Sequence[str]) -> list[str]:
+    """Servers other than `server` with legs of these Asterisk uniqueids: the same calls
+    stored under another name (a uniqueid holds its creation time, so a match is no chance)."""
+    if not uniqueids:
+        return []
+    names = select(calls.c.server).distinct().where(calls.c.server != server).order_by(calls.c.server)
+    # One look per server name, by the (server, uniqueid) index.
+    held = select(legs.c.leg_id).where(legs.c.server == bindparam("name"), legs.c.uniqueid.in_(list(uniqueids))).limit(1)
+    with engine.connect() as conn:
+        return [name for name in conn.scalars(names) if conn.scalar(held, {"name": name}) is not None]
+
+
+def leg_labels(engine: Engine, leg_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """leg id -> (its call's id, its position in that call's legs from 1): how `show` names a
+    leg of another call (a parked caller retrieved, a conference member)."""
+    if not leg_ids:
+        return {}
+    owners = select(legs.c.call_id).where(legs.c.leg_id.in_(list(leg_ids)))
+    stmt = select(legs.c.call_id, legs.c.leg_id).where(legs.c.call_id.in_(owners)).order_by(legs.c.call_id, legs.c.seq)
+    out: dict[str, tuple[str, int]] = {}
+    position: dict[str, int] = defaultdict(int)
+    with _snapshot(engine) as conn:
+        for call_id, leg_id in conn.execute(stmt):
+            position[call_id] += 1
+            out[leg_id] = (call_id, position[call_id])
+    return {leg_id: out[leg_id] for leg_id in leg_ids if leg_id in out}
 
 
 def _pages(
