@@ -367,10 +367,15 @@ def test_database_outage_the_journal_grows_and_catches_up(backend: str, tmp_path
     try:
         fake.resume()  # traffic goes on while the database is away
         fake.wait_until(lambda f: f.finished)
-        during = daemon.wait("database errors", lambda m: m["cdr_agent_database_errors_total"] > 0
-                             and m['cdr_agent_ami_bytes_total{server="a"}'] == fake.bytes_sent)
+        # The capture goes on, and so does building: the calls that finished meanwhile wait.
+        during = daemon.wait("built while the database is away", lambda m: m["cdr_agent_database_errors_total"] > 0
+                             and m['cdr_agent_ami_bytes_total{server="a"}'] == fake.bytes_sent
+                             and m["cdr_agent_calls_stored_total"] + m["cdr_agent_calls_waiting"] == 20)
         assert during['cdr_agent_ami_connected{server="a"}'] == 1  # AMI still read: the journal grows
         assert during["cdr_agent_calls_stored_total"] < 20 and during["cdr_agent_database_up"] == 0
+        assert during['cdr_agent_ami_messages_total{server="a"}'] >= len(LOAD)  # received
+        assert during["cdr_agent_events_total"] > before["cdr_agent_events_total"]  # built
+        assert during["cdr_agent_open_calls"] == 0 and during["cdr_agent_journal_backlog_bytes"] == 0
         time.sleep(OUTAGE_S)
     finally:
         outage.end()

@@ -34,7 +34,11 @@ log = structlog.get_logger("cdr_agent.daemon.pipeline")
 
 _READ_BYTES = 1 << 20  # journal bytes applied between looks at the outbox
 _LAG_SAMPLES = 2000
+_RETRY_MIN_S = 0.1
 _RETRY_MAX_S = 5.0
+# Finished calls kept in memory while the database is down before the pipeline stops applying
+# the journal (batches of `batch_calls`): a short outage costs no freshness, a long one no memory.
+_OUTBOX_BATCHES = 20
 _PRESENCE_S = 5.0  # how often open log-in and pause sessions are written (their seen_at moves on)
 REJECTED_FILE = "rejected.jsonl"  # calls the database refused
 UNPLACED_FILE = "unplaced-agi.jsonl"  # AGI observations of channels no AMI call has
@@ -67,6 +71,9 @@ class Pipeline(threading.Thread):
         self._checkpointed: Optional[Position] = None
         self._rates: deque[tuple[float, int]] = deque(maxlen=20)
         self._wake = threading.Event()  # cuts a retry wait short when a stop is requested
+        self._delay = _RETRY_MIN_S  # the next wait after a failed write (backoff)
+        self._retry_at = 0.0  # monotonic time before which no write is tried again
+        self._outbox_max = config.batch_calls * _OUTBOX_BATCHES
 
     # ---- control (other threads) ------------------------------------------------------
 
@@ -104,11 +111,16 @@ class Pipeline(threading.Thread):
                 if now - last_presence >= _PRESENCE_S:
                     self._sessions += _presence(feed).take()
                     last_presence = now
-                if self._outbox or self._dropped or self._sessions:
+                if (self._outbox or self._dropped or self._sessions) and now >= self._retry_at:
                     if caught_up or len(self._outbox) >= self.config.batch_calls or now - last_flush >= self.config.flush_interval:
-                        if not self._store():
+                        # While the database is down the journal is still applied (the builder,
+                        # its open calls and events_total stay current) until the calls waiting
+                        # reach a bound; then the writes wait, so memory stays flat.
+                        stored = self._store(wait=self._stop_at is not None or len(self._outbox) >= self._outbox_max)
+                        if stored is False:
                             break  # stopping and the database did not come back in time
-                        last_flush = now
+                        if stored:
+                            last_flush = now
                 due = now - last_checkpoint >= self.config.journal.checkpoint_interval and pos != self._checkpointed
                 if due and not self._outbox and not self._dropped and not self._sessions:
                     self._checkpoint(pos, feed)
@@ -150,18 +162,24 @@ class Pipeline(threading.Thread):
 
     # ---- the database -----------------------------------------------------------------
 
-    def _store(self, calls: Optional[list[Call]] = None) -> bool:
-        """Write the outbox (or `calls`), retrying while the database is unavailable. False
-        only when a stop was requested and its deadline passed first."""
-        delay = 0.1
+    def _store(self, calls: Optional[list[Call]] = None, wait: bool = True) -> Optional[bool]:
+        """Write the outbox (or `calls`). With `wait`, retry while the database is unavailable:
+        False only when a stop was requested and its deadline passed first. Without, one try:
+        None when it failed (the next try is due at `_retry_at`, with backoff)."""
+        delay = self._delay
         while True:
             self.beat = time.monotonic()
             try:
                 self._write(calls)
                 self._database_up()
+                self._delay, self._retry_at = _RETRY_MIN_S, 0.0
                 return True
             except Exception as exc:  # noqa: BLE001 - the database is down: wait, keep the journal
                 self._database_down(exc)
+            if not wait:
+                self._delay = min(delay * 2, _RETRY_MAX_S)
+                self._retry_at = time.monotonic() + delay
+                return None
             if self._stop_at is not None:
                 left = self._stop_at - time.monotonic()
                 if left <= 0:

@@ -269,7 +269,7 @@ class Supervisor:
             M("cdr_agent_calls_rejected_total", "counter", "calls the database refused (kept in rejected.jsonl)").add(snap.get("rejected_calls", 0)),
             M("cdr_agent_database_up", "gauge", "1 if the database answered the last write or look (from the start)").add(1 if snap.get("db_up") else 0),
             M("cdr_agent_database_errors_total", "counter", "failed write attempts").add(snap.get("db_errors", 0)),
-            connected, reconnects, received,
+            connected, reconnects, received, messages,
             M("cdr_agent_gaps_total", "counter", "breaks in an AMI stream (reconnects, restarts)").add(snap.get("gaps", 0)),
             M("cdr_agent_resyncs_total", "counter", "channel lists applied after a break").add(snap.get("resyncs", 0)),
             M("cdr_agent_skipped_frames_total", "counter", "malformed AMI input skipped by the reader").add(snap.get("skipped_frames", 0)),
