@@ -39,6 +39,7 @@ _RETRY_MAX_S = 5.0
 # Finished calls kept in memory while the database is down before the pipeline stops applying
 # the journal (batches of `batch_calls`): a short outage costs no freshness, a long one no memory.
 _OUTBOX_BATCHES = 20
+_LOOK_IDLE_S = 0.5  # quiet journal before the database is looked at without a write
 _PRESENCE_S = 5.0  # how often open log-in and pause sessions are written (their seen_at moves on)
 REJECTED_FILE = "rejected.jsonl"  # calls the database refused
 UNPLACED_FILE = "unplaced-agi.jsonl"  # AGI observations of channels no AMI call has
@@ -57,7 +58,7 @@ class Pipeline(threading.Thread):
         self.snapshot: dict[str, Any] = {}
         self.lag: deque[float] = deque(maxlen=_LAG_SAMPLES)
         self.stored = self.db_errors = self.rejected = self.unplaced = 0
-        self.db_up: Optional[bool] = None  # known from the first look at the database on
+        self.db_up: Optional[bool] = None  # known from the first write or quiet moment on
         self._down_since = 0.0  # monotonic start of the outage (db_up False)
         self._next_look = 0.0  # monotonic time of the next look while the database is down
         self.failed: Optional[BaseException] = None
@@ -94,9 +95,9 @@ class Pipeline(threading.Thread):
 
     def _run(self) -> None:
         self.feed, self.pos = feed, pos = self._restore()
-        self._look()
+        self._publish()  # the backlog is known from the start
         reader = JournalReader(self.directory)
-        last_flush = last_checkpoint = last_presence = time.monotonic()
+        last_flush = last_checkpoint = last_presence = last_batch = time.monotonic()
         try:
             while True:
                 self.beat = time.monotonic()
@@ -108,6 +109,7 @@ class Pipeline(threading.Thread):
                 self._collect(feed)
                 caught_up = not batch or pos >= committed
                 now = time.monotonic()
+                last_batch = now if batch else last_batch
                 if now - last_presence >= _PRESENCE_S:
                     self._sessions += _presence(feed).take()
                     last_presence = now
@@ -125,8 +127,9 @@ class Pipeline(threading.Thread):
                 if due and not self._outbox and not self._dropped and not self._sessions:
                     self._checkpoint(pos, feed)
                     last_checkpoint = now
-                if self.db_up is False and not self._outbox and now >= self._next_look:
-                    self._look()  # nothing to write, yet the outage's end must be seen
+                if (self.db_up is not True and not self._outbox and now >= self._next_look
+                        and now - last_batch >= _LOOK_IDLE_S):
+                    self._look()  # nothing to write, yet the database's state (an outage's end) must be known
                 self._publish()
                 if caught_up:
                     if self._stop_at is not None and self.journal.closed:
@@ -192,8 +195,9 @@ class Pipeline(threading.Thread):
             delay = min(delay * 2, _RETRY_MAX_S)
 
     def _look(self) -> None:
-        """Is the database there? Known from the start (metrics, logs), not from the first
-        write only; looked at again every few seconds while it is down."""
+        """Is the database there? Known from the start for metrics and logs (a write, or else
+        a look once the journal has been quiet for half a second: a look amid a burst would
+        shift when calls are flushed), then every few seconds while it is down."""
         try:
             with self._open_writer().engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
