@@ -53,16 +53,16 @@ def _rest_well_formed(buf: Buffer, separators: int) -> bool:
             and rest.count(b"\n\n") == separators - 1 and b"\n:" not in buf)
 
 
-def _timestamp(text: str, eol: str) -> Optional[str]:
-    """The value of the first `Timestamp:` line, as parsing would give it (one space after
-    the colon dropped), without parsing the other lines."""
+def _timestamp(text: str, eol: str) -> Optional[float]:
+    """`_epoch` of the first `Timestamp:` line's value, as parsing would give it (one space
+    after the colon dropped), without parsing the other lines."""
     at = text.find(eol + "Timestamp:")
     if at < 0:
         return None
     start = at + len(eol) + 10
     end = text.find(eol, start)
     value = text[start:end] if end >= 0 else text[start:]
-    return value[1:] if value[:1] == " " else value
+    return _epoch(value[1:] if value[:1] == " " else value)
 
 
 def _epoch(value: Optional[str]) -> Optional[float]:
@@ -224,7 +224,7 @@ class AmiReader:
                 seq += 1
                 n_events += 1
                 append(unparsed(text[7:end] if end >= 0 else text[7:], text, eol, seq,
-                                _epoch(_timestamp(text, eol)), server))
+                                _timestamp(text, eol), server))
                 continue
             headers, repeats, odd = parse_lines(text.split(eol))
             if odd:
