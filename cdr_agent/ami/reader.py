@@ -6,10 +6,12 @@ It exists because panoramisk's parser decodes each TCP chunk separately with err
 without ': ' (see NOTES.md). Here the stream is split on bytes, each message is decoded once,
 nothing raises, and every defect is counted in `stats` instead of being logged line by line.
 
-Speed matters (the whole pipeline must beat panoramisk): a feed is framed with bytes.split over
-the whole buffer, and headers are parsed by one tight str.partition loop; the rare odd cases
-(no colon, repeated key, 'Key:Value', banner) fall to a slower exact path. Framing is leftmost-
-first on the byte stream, so any chunking of the same bytes gives the same events and counters.
+Speed matters (the whole pipeline must beat panoramisk twice over): a feed is framed with
+bytes.split over the whole buffer; an event whose lines all hold a colon (nothing to count)
+gets its name and time now and its headers when first asked for (`Event.unparsed`), since
+most events are never looked into; the others are parsed at once (`parse_lines`: one tight
+str.partition loop, the rare odd cases to a slower exact path). Framing is leftmost-first on
+the byte stream, so any chunking of the same bytes gives the same events and counters.
 """
 from __future__ import annotations
 
