@@ -6,10 +6,12 @@ It exists because panoramisk's parser decodes each TCP chunk separately with err
 without ': ' (see NOTES.md). Here the stream is split on bytes, each message is decoded once,
 nothing raises, and every defect is counted in `stats` instead of being logged line by line.
 
-Speed matters (the whole pipeline must beat panoramisk): a feed is framed with bytes.split over
-the whole buffer, and headers are parsed by one tight str.partition loop; the rare odd cases
-(no colon, repeated key, 'Key:Value', banner) fall to a slower exact path. Framing is leftmost-
-first on the byte stream, so any chunking of the same bytes gives the same events and counters.
+Speed matters (the whole pipeline must beat panoramisk twice over): a feed is framed with
+bytes.split over the whole buffer; an event whose lines all hold a colon (nothing to count)
+gets its name and time now and its headers when first asked for (`Event.unparsed`), since
+most events are never looked into; the others are parsed at once (`parse_lines`: one tight
+str.partition loop, the rare odd cases to a slower exact path). Framing is leftmost-first on
+the byte stream, so any chunking of the same bytes gives the same events and counters.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import math
 import re
 from typing import Any, Iterator, Optional, Union
 
-from .event import Event
+from .event import Event, parse_lines
 from .stats import ReaderStats
 
 __all__ = ["AmiReader", "read_file", "BANNER_PREFIX"]
@@ -28,7 +30,52 @@ _KEEP = 3  # a blank line is 2-4 bytes: its first 3 may be in the buffer before 
 _SLICE = 64 * 1024  # big feeds are parsed in slices this size: measured faster (CPU caches)
 _isfinite = math.isfinite
 
+_NOT_MARKS = bytes(b for b in range(256) if b not in b":\n")  # all bytes but ':' and LF
+
 Buffer = Union[bytes, bytearray]
+
+
+def _well_formed(raw: Buffer) -> bool:
+    """Every line of the message has a colon and none starts with one, so parsing it finds
+    no odd line (nothing to count). Checked in C on its colons and line feeds alone; a bare
+    LF inside a CRLF stream's line makes it False (the message is then parsed at once)."""
+    marks = raw.translate(None, _NOT_MARKS)
+    return marks[:1] == b":" and marks[-1:] == b":" and b"\n\n" not in marks and b"\n:" not in raw
+
+
+def _rest_well_formed(buf: Buffer, separators: int) -> bool:
+    """`_well_formed` for every complete message of `buf` but the first (a stream's first
+    message carries the banner line), in one pass: after the first blank line, the marks
+    are messages' colons and line feeds with two line feeds between messages, and a line
+    without a colon would add two more. Errs only towards False."""
+    marks = buf.translate(None, _NOT_MARKS)
+    first = marks.find(b"\n\n")
+    rest = marks[first + 2:]
+    return (first >= 0 and rest[:1] == b":" and b"\n\n\n" not in rest
+            and rest.count(b"\n\n") == separators - 1 and b"\n:" not in buf)
+
+
+def _timestamp(text: str, eol: str) -> Optional[float]:
+    """`_epoch` of the first `Timestamp:` line's value, as parsing would give it (one space
+    after the colon dropped), without parsing the other lines."""
+    at = text.find(eol + "Timestamp:")
+    if at < 0:
+        return None
+    start = at + len(eol) + 10
+    end = text.find(eol, start)
+    value = text[start:end] if end >= 0 else text[start:]
+    return _epoch(value[1:] if value[:1] == " " else value)
+
+
+def _epoch(value: Optional[str]) -> Optional[float]:
+    """A Timestamp header's value as epoch seconds; None when absent or not a finite number."""
+    if value is None:
+        return None
+    try:
+        time = float(value)
+    except ValueError:
+        return None
+    return time if _isfinite(time) else None
 
 
 def _has_separator(buf: Buffer, start: int) -> bool:
@@ -115,10 +162,11 @@ class AmiReader:
             self._check_pending_size()
             return []
         raws, eol, mixed = _split(buf)
+        clean = len(raws) > 2 and _rest_well_formed(buf, len(raws) - 1)
         tail = raws.pop()
         self._pending = bytearray(tail)
         self._scanned = len(tail)
-        events = self._parse(raws, eol, mixed)
+        events = self._parse(raws, eol, mixed, clean)
         self._check_pending_size()
         return events
 
@@ -151,36 +199,38 @@ class AmiReader:
         self._pending, self._scanned, self._discarding = bytearray(), 0, False
         return buf[end:]
 
-    def _parse(self, raws: list, eol: str, mixed: bool) -> list[Event]:
-        """Complete messages (bytes without their blank line) -> Events."""
+    def _parse(self, raws: list, eol: str, mixed: bool, clean: bool = False) -> list[Event]:
+        """Complete messages (bytes without their blank line) -> Events. `clean`: every
+        message but the first is known to be `_well_formed`."""
         events: list[Event] = []
         append = events.append
+        unparsed = Event.unparsed
         server = self.server
         max_bytes = self.max_message_bytes
         stats = self.stats
         seq = stats.messages
         n_events = n_responses = 0
-        for raw in raws:
+        for i, raw in enumerate(raws):
             if len(raw) > max_bytes:
                 self._oversize(len(raw))
                 continue
+            lazy = raw[:7] == b"Event: " and ((clean and i > 0) or _well_formed(raw))
             try:
                 text = raw.decode()
             except UnicodeDecodeError:
-                text = self._undecodable(raw)
+                text, lazy = self._undecodable(raw), False
             if mixed:
                 text = text.replace("\r\n", "\n")
-            lines = text.split(eol)
-            headers: dict[str, str] = {}
-            for line in lines:  # fast path: every line 'Key: Value', keys unique
-                key, sep, value = line.partition(": ")
-                if not sep:
-                    break
-                headers[key] = value
-            if len(headers) == len(lines) and "" not in headers and ":" not in "".join(headers):
-                repeats: dict[str, list[str]] = {}
-            else:
-                headers, repeats = self._parse_lines(lines)
+            if lazy:  # name and time now, the headers when someone asks (Event.unparsed)
+                end = text.find(eol)
+                seq += 1
+                n_events += 1
+                append(unparsed(text[7:end] if end >= 0 else text[7:], text, eol, seq,
+                                _timestamp(text, eol), server))
+                continue
+            headers, repeats, odd = parse_lines(text.split(eol))
+            if odd:
+                self._odd_lines(odd)
             name = headers.get("Event")
             if name is None:
                 if "Response" not in headers:
@@ -191,45 +241,22 @@ class AmiReader:
                 n_responses += 1
             else:
                 n_events += 1
-            time = headers.get("Timestamp")
-            if time is not None:
-                try:
-                    time = float(time)
-                    if not _isfinite(time):
-                        time = None
-                except ValueError:
-                    time = None
             seq += 1
-            append(Event(name, headers, seq, time, server, repeats))
+            append(Event(name, headers, seq, _epoch(headers.get("Timestamp")), server, repeats))
         stats.messages = seq
         stats.events += n_events
         stats.responses += n_responses
         return events
 
-    def _parse_lines(self, lines: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
-        """Exact, slower path: repeated keys, 'Key:Value', lines without colon, the banner."""
-        headers: dict[str, str] = {}
-        repeats: dict[str, list[str]] = {}
+    def _odd_lines(self, lines: list[str]) -> None:
+        """Lines that are no header: the banner, or counted and skipped."""
         for line in lines:
-            key, sep, value = line.partition(":")
-            if not sep or not key:
-                if line.startswith(BANNER_PREFIX):
-                    self.banner = line.rstrip("\r")
-                    self.stats.banner += 1
-                elif line.strip():
-                    self.stats.skipped_lines += 1
-                    self._note("ami_line_without_colon", self.stats.skipped_lines, line=line[:80])
-                continue
-            if value[:1] == " ":
-                value = value[1:]
-            if key in headers:
-                if key in repeats:
-                    repeats[key].append(value)
-                else:
-                    repeats[key] = [headers[key], value]
-            else:
-                headers[key] = value
-        return headers, repeats
+            if line.startswith(BANNER_PREFIX):
+                self.banner = line.rstrip("\r")
+                self.stats.banner += 1
+            elif line.strip():
+                self.stats.skipped_lines += 1
+                self._note("ami_line_without_colon", self.stats.skipped_lines, line=line[:80])
 
     # -- defects: counted always, logged rarely ----------------------------------------
 

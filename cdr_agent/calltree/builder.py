@@ -75,7 +75,7 @@ class CallTreeBuilder:
         handler = HANDLERS.get(event.name)
         if handler is not None:
             self._run(event.name, handler, self.state, event)
-        return self._take_finished()
+        return self._take_finished() if self.state.finished else []  # most events finish nothing
 
     def observe(self, observation: Observation, enrich_only: bool = False) -> list[Call]:
         """An AGI observation. `enrich_only`: the AMI stream of its server is the source of
