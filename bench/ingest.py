@@ -107,7 +107,7 @@ def main() -> None:
         ours = time.perf_counter() - t
     del chunks
     print(f"cdr-agent replay      : {stats.events / ours:10.0f} events/s ({ours:.1f} s, "
-          f"{stats.calls_finished} calls stored, {stats.calls_open} open, failures {sum(stats.failures.values())})")
+          f"{stats.calls_finished - stats.calls_restored} calls stored ({stats.calls_restored} stored again after a change), {stats.calls_open} open, failures {sum(stats.failures.values())})")
     print(f"ratio (ours / panoramisk parse only): {(stats.events / ours) / (parsed / bare):.2f}  (target >= 2.0)")
 
     one_events, one_rss = measure_memory(reps)
