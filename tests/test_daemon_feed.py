@@ -78,6 +78,11 @@ def test_a_break_without_loss_flags_the_calls_that_crossed_it_and_changes_nothin
                         rec(CONNECT, b"{}"), channel_list(LOAD[:i]), data(LOAD[i:])])
     crossed = open_at(i)
     assert len(crossed) == 19 and feed.gaps == 1 and feed.resyncs == 1
+    assert_offline_flagged(docs, crossed)
+
+
+def assert_offline_flagged(docs: dict[str, dict], crossed: set[str]) -> None:
+    """The offline calls, those open across the break flagged `gap`, nothing else changed."""
     assert docs.keys() == OFFLINE.keys()
     for call_id, doc in docs.items():
         assert doc["flags"] == (["gap"] if call_id in crossed else [])
@@ -258,11 +263,7 @@ def test_events_that_prove_a_channel_alive_revise_a_wrong_channel_list(kind: str
     keep = {"right": lambda uid, n: True, "wrong": lambda uid, n: n % 2 == 0, "empty": lambda uid, n: False}[kind]
     docs, feed = build([rec(CONNECT, b"{}"), data(LOAD[:i]), rec(CONNECT, b"{}"),
                         _listed(LOAD[:i], keep), data(LOAD[i:])])
-    crossed = open_at(i)
-    assert docs.keys() == OFFLINE.keys()
-    for call_id, doc in docs.items():
-        assert doc["flags"] == (["gap"] if call_id in crossed else [])
-        assert {**doc, "flags": []} == OFFLINE[call_id]
+    assert_offline_flagged(docs, open_at(i))
     linkedids = [l for doc in docs.values() for l in doc["linkedids"]]
     assert len(linkedids) == len(set(linkedids))
     assert not feed.ingest.builder.skipped, feed.ingest.builder.skipped

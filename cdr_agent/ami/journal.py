@@ -162,12 +162,9 @@ class JournalWriter:
 
     def _sync_and_close(self, fds: list[int], rotated: bool) -> None:
         for fd in fds:
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _fsync_and_close(fd)
         if rotated:
-            _fsync_dir(self.directory)
+            fsync_dir(self.directory)
 
     def prune(self, before_segment: int, keep_bytes: int) -> list[int]:
         """Delete the oldest segments below `before_segment` (already checkpointed) until those
@@ -330,8 +327,12 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in `directory` durable."""
+    _fsync_and_close(os.open(directory, os.O_RDONLY))
+
+
+def _fsync_and_close(fd: int) -> None:
     try:
         os.fsync(fd)
     finally:

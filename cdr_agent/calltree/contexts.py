@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..ami.event import Event
+from .dials import group_result
 from .settings import APPLICATION_KINDS
 from .state import BuildState, LegState
 
@@ -45,7 +46,6 @@ def leave(st: LegState, at: Optional[float], hung_up: bool) -> None:
     elif app.app == "ivr":
         app.result = "hangup" if hung_up else "exit"
     else:
-        outcomes = [a.outcome for a in st.call.call.attempts if a.app_id == app.app_id]
-        app.result = "answered" if "ANSWER" in outcomes else (outcomes[-1] or "").lower() if outcomes else None
+        app.result = group_result(st.call, app.app_id)
         if st.ringgroup is app:
             st.ringgroup = None

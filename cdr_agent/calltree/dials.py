@@ -7,7 +7,7 @@ from ..ami.event import Event
 from .model import Attempt
 from .dialapp import dial_rang
 from .hops import party_behind
-from .state import BuildState, LegState, answer_once
+from .state import BuildState, CallState, LegState, answer_once
 
 # Hangup causes -> DIALSTATUS, for a ringing leg that vanished without a DialEnd.
 _CAUSE_OUTCOME = {17: "BUSY", 18: "NOANSWER", 19: "NOANSWER", 21: "CHANUNAVAIL", 34: "CONGESTION", 1: "CHANUNAVAIL"}
@@ -123,11 +123,19 @@ def close(caller: LegState, attempt: Attempt, at: Optional[float]) -> None:
     group = caller.ringgroup
     if group is not None and group.app_id == attempt.app_id and not caller.open_attempts and not group.data.get("context"):
         group.left_at = at
-        outcomes = [a.outcome for a in caller.call.call.attempts if a.app_id == group.app_id]
-        group.result = "answered" if "ANSWER" in outcomes else (outcomes[-1] or "").lower() or None
+        group.result = group_result(caller.call, group.app_id)
         caller.ringgroup = None
     if not caller.open_attempts:
         caller.pending_transfer = None
+
+
+def group_result(call: CallState, app_id: str) -> Optional[str]:
+    """A ring group's result: `answered` if any of its attempts was, else the last outcome."""
+    outcomes = [a.outcome for a in call.call.attempts if a.app_id == app_id]
+    if "ANSWER" in outcomes:
+        return "answered"
+    last = outcomes[-1] if outcomes else None
+    return last.lower() if last else None
 
 
 def outcome_from_cause(cause: Optional[int]) -> str:

@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 import structlog
 
-from ..ami.journal import Position
+from ..ami.journal import Position, fsync_dir
 from ..ingest import JournalFeed
 
 log = structlog.get_logger("cdr_agent.daemon.checkpoint")
@@ -99,8 +99,4 @@ def _write_atomically(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(path.parent)
