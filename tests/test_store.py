@@ -360,6 +360,8 @@ def test_times_independent_of_session_time_zone(db_url: str) -> None:
     kw: dict[str, Any] = {}
     if db_url.startswith("postgresql"):
         kw["connect_args"] = {"options": "-c timezone=America/New_York"}
+    elif db_url.startswith("mysql"):
+        kw["connect_args"] = {"init_command": "SET time_zone = '-05:00'"}
     engine = open_engine(db_url, **kw)
     try:
         call = make_call(CID)
