@@ -14,7 +14,11 @@ from .queries import (
 )
 from . import stats_tables  # noqa: F401  (puts the statistics tables on `metadata`)
 from . import agi_tables  # noqa: F401  (puts the AGI observations table on `metadata`)
+from . import sqlviews  # noqa: F401  (the reporting views, created with the tables)
 from .tables import metadata
+from .comments import apply as _apply_comments
+
+_apply_comments(metadata)  # the data dictionary, before any table is created
 from .engine import DEFAULT_URL, StoreError, open_engine, open_reader
 from .writer import CallWriter
 

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Optional
 
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
+from .sqlviews import VIEWS, CreateView
 from .tables import metadata
 
 DIALECTS: dict[str, type[Dialect]] = {
@@ -25,7 +28,7 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 
 
 def render(dialect_name: str) -> str:
-    """The CREATE TABLE / CREATE INDEX script for one dialect."""
+    """The CREATE TABLE / CREATE INDEX / COMMENT / CREATE VIEW script for one dialect."""
     dialect = DIALECTS[dialect_name]()
     parts = [
         f"-- cdr-agent schema for {dialect_name}.\n"
@@ -36,8 +39,19 @@ def render(dialect_name: str) -> str:
         parts.append(str(CreateTable(table).compile(dialect=dialect)).strip() + ";")
         for index in sorted(table.indexes, key=lambda i: i.name or ""):
             parts.append(str(CreateIndex(index).compile(dialect=dialect)).strip() + ";")
+        parts += [str(ddl.compile(dialect=dialect)).strip() + ";" for ddl in comment_ddl(table, dialect)]
+    parts += [str(CreateView(view).compile(dialect=dialect)).strip() + ";" for view in VIEWS]
     text = "\n\n".join(parts)
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def comment_ddl(table: Table, dialect: Dialect) -> list[ExecutableDDLElement]:
+    """COMMENT ON statements where the dialect writes comments apart from CREATE TABLE
+    (PostgreSQL); MySQL has them inline, SQLite none."""
+    if not dialect.supports_comments or dialect.inline_comments:
+        return []
+    found: list[ExecutableDDLElement] = [SetTableComment(table)] if table.comment else []
+    return found + [SetColumnComment(c) for c in table.columns if c.comment]
 
 
 def statements(script: str) -> list[str]:
