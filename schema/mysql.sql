@@ -270,7 +270,7 @@ WHERE apps.call_id = calls.call_id ORDER BY apps.seq
  LIMIT 1) WHEN 'queue' THEN 'Queue' WHEN 'ivr' THEN 'Background' WHEN 'ringgroup' THEN 'Dial' WHEN 'voicemail' THEN 'VoiceMail' WHEN 'conference' THEN 'ConfBridge' WHEN 'park' THEN 'Park' WHEN 'parkedcall' THEN 'ParkedCall' ELSE '' END AS lastapp, coalesce((SELECT apps.name
 FROM apps
 WHERE apps.call_id = calls.call_id ORDER BY apps.seq
- LIMIT 1), '') AS lastdata, CASE WHEN (calls.ended_at IS NULL) THEN 0 ELSE CAST(FLOOR(coalesce((TIMESTAMPDIFF(MICROSECOND, calls.started_at, calls.ended_at) / 1000000.0), 0.0)) AS SIGNED) END AS duration, CASE WHEN calls.answered THEN CAST(FLOOR(coalesce((TIMESTAMPDIFF(MICROSECOND, calls.answered_at, calls.ended_at) / 1000000.0), 0.0)) AS SIGNED) ELSE 0 END AS billsec, CASE WHEN calls.answered THEN 'ANSWERED' ELSE 'NO ANSWER' END AS disposition, 3 AS amaflags, '' AS accountcode, concat(calls.call_id, ':0') AS uniqueid, coalesce(first_leg.uniqueid, '') AS linkedid, '' AS userfield, 0 AS sequence, '' AS peeraccount, calls.call_id AS call_id, calls.server AS server, (SELECT min(apps.name) AS min_3
+ LIMIT 1), '') AS lastdata, CASE WHEN (calls.ended_at IS NULL) THEN 0 ELSE CAST(FLOOR(coalesce((TIMESTAMPDIFF(MICROSECOND, calls.started_at, calls.ended_at) / 1E6), 0.0)) AS SIGNED) END AS duration, CASE WHEN calls.answered THEN CAST(FLOOR(coalesce((TIMESTAMPDIFF(MICROSECOND, calls.answered_at, calls.ended_at) / 1E6), 0.0)) AS SIGNED) ELSE 0 END AS billsec, CASE WHEN calls.answered THEN 'ANSWERED' ELSE 'NO ANSWER' END AS disposition, 3 AS amaflags, '' AS accountcode, concat(calls.call_id, ':0') AS uniqueid, coalesce(first_leg.uniqueid, '') AS linkedid, '' AS userfield, 0 AS sequence, '' AS peeraccount, calls.call_id AS call_id, calls.server AS server, (SELECT min(apps.name) AS min_3
 FROM apps
 WHERE apps.call_id = calls.call_id AND apps.app = 'queue') AS queue, NULL AS agent, NULL AS transfer
 FROM calls LEFT OUTER JOIN legs AS first_leg ON first_leg.call_id = calls.call_id AND first_leg.seq = 0
@@ -282,7 +282,7 @@ CREATE VIEW report_calls AS SELECT calls.call_id AS call_id, calls.server AS ser
 FROM attempts AS rung
 WHERE rung.call_id = calls.call_id AND rung.via != 'originate' AND rung.outcome = 'ANSWER') AS first_answer_at, calls.ended_at AS ended_at, (TIMESTAMPDIFF(MICROSECOND, calls.started_at, (SELECT min(rung.answered_at) AS min_1
 FROM attempts AS rung
-WHERE rung.call_id = calls.call_id AND rung.via != 'originate' AND rung.outcome = 'ANSWER')) / 1000000.0) AS ring_s, (TIMESTAMPDIFF(MICROSECOND, calls.started_at, calls.ended_at) / 1000000.0) AS duration_s, calls.caller_num AS caller_num, calls.caller_name AS caller_name, calls.dialed AS dialed, calls.answered AS answered, CASE WHEN calls.answered THEN 'answered' WHEN (calls.status = 'in_progress') THEN 'in progress' WHEN ((EXISTS (SELECT apps.app_id
+WHERE rung.call_id = calls.call_id AND rung.via != 'originate' AND rung.outcome = 'ANSWER')) / 1E6) AS ring_s, (TIMESTAMPDIFF(MICROSECOND, calls.started_at, calls.ended_at) / 1E6) AS duration_s, calls.caller_num AS caller_num, calls.caller_name AS caller_name, calls.dialed AS dialed, calls.answered AS answered, CASE WHEN calls.answered THEN 'answered' WHEN (calls.status = 'in_progress') THEN 'in progress' WHEN ((EXISTS (SELECT apps.app_id
 FROM apps
 WHERE apps.call_id = calls.call_id AND apps.app = 'queue' AND apps.result = 'abandoned')) OR (EXISTS (SELECT rung.seq
 FROM attempts AS rung
@@ -306,5 +306,5 @@ FROM calls;
 CREATE VIEW report_queue_calls AS SELECT stat_queue_calls.call_id AS call_id, stat_queue_calls.server AS server, stat_queue_calls.queue AS queue, stat_queue_calls.entered_at AS entered_at, stat_queue_calls.left_at AS left_at, stat_queue_calls.status AS status, stat_queue_calls.agent AS agent, stat_queue_calls.wait_s AS wait_s, stat_queue_calls.ring_s AS ring_s, stat_queue_calls.talk_s AS talk_s, stat_queue_calls.hour AS hour
 FROM stat_queue_calls;
 
-CREATE VIEW report_agent_sessions AS SELECT stat_agent_sessions.session_id AS session_id, stat_agent_sessions.server AS server, stat_agent_sessions.agent AS agent, stat_agent_sessions.queue AS queue, stat_agent_sessions.kind AS kind, stat_agent_sessions.started_at AS started_at, stat_agent_sessions.ended_at AS ended_at, (TIMESTAMPDIFF(MICROSECOND, stat_agent_sessions.started_at, stat_agent_sessions.ended_at) / 1000000.0) AS duration_s, stat_agent_sessions.reason AS reason
+CREATE VIEW report_agent_sessions AS SELECT stat_agent_sessions.session_id AS session_id, stat_agent_sessions.server AS server, stat_agent_sessions.agent AS agent, stat_agent_sessions.queue AS queue, stat_agent_sessions.kind AS kind, stat_agent_sessions.started_at AS started_at, stat_agent_sessions.ended_at AS ended_at, (TIMESTAMPDIFF(MICROSECOND, stat_agent_sessions.started_at, stat_agent_sessions.ended_at) / 1E6) AS duration_s, stat_agent_sessions.reason AS reason
 FROM stat_agent_sessions;

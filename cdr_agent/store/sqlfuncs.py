@@ -64,7 +64,9 @@ def _between_pg(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> s
 @compiles(seconds_between, "mariadb")
 def _between_mysql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = _args(compiler, element, **kw)
-    return f"(TIMESTAMPDIFF(MICROSECOND, {start}, {end}) / 1000000.0)"
+    # 1E6, not 1000000.0: an exact literal would make the quotient a DECIMAL, a float literal
+    # makes it DOUBLE like the other databases'.
+    return f"(TIMESTAMPDIFF(MICROSECOND, {start}, {end}) / 1E6)"
 
 
 @compiles(whole_seconds, "sqlite")
