@@ -14,7 +14,7 @@ DEFAULT_DB = "sqlite:///cdr.sqlite"
 
 # Modules with a `register(subparsers)` function, in help order.
 AREAS = ("cdr_agent.commands", "cdr_agent.daemon.cli", "cdr_agent.agi.cli", "cdr_agent.stats.cli",
-         "cdr_agent.callgen.cli")
+         "cdr_agent.callgen.cli", "cdr_agent.store.cli")
 
 
 def when(text: str) -> float:
