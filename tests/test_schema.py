@@ -4,12 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from cdr_agent.calltree.document import to_document
 from cdr_agent.store import CallWriter, load_document, open_engine
 from cdr_agent.store.schema import DIALECTS, SCHEMA_DIR, main, path_for, render, statements
+from cdr_agent.store.sqlviews import VIEWS
 from cdr_agent.store.tables import metadata
 
 from test_store import CID, make_call
@@ -46,6 +47,7 @@ def test_ddl_file_creates_working_schema(db_url: str) -> None:
         for table in metadata.sorted_tables:
             assert [c["name"] for c in insp.get_columns(table.name)] == list(table.c.keys())
             assert {i["name"] for i in insp.get_indexes(table.name)} >= {i.name for i in table.indexes}
+        assert set(insp.get_view_names()) == {v.name for v in VIEWS}
     finally:
         engine.dispose()
 
@@ -80,5 +82,13 @@ def test_migrations_bring_the_initial_schema_to_the_models(db_url: str) -> None:
         for table in metadata.sorted_tables:
             assert [c["name"] for c in insp.get_columns(table.name)] == list(table.c.keys()), table.name
             assert {i["name"] for i in insp.get_indexes(table.name)} == {i.name for i in table.indexes}, table.name
+            if name != "sqlite":  # the data dictionary (0006); SQLite keeps no comments
+                assert insp.get_table_comment(table.name)["text"] == table.comment, table.name
+                assert {c["name"]: c.get("comment") for c in insp.get_columns(table.name)} == \
+                    {c.name: c.comment for c in table.columns}, table.name
+        assert set(insp.get_view_names()) == {v.name for v in VIEWS}
+        with engine.connect() as conn:  # the views work on the migrated tables
+            for view in VIEWS:
+                conn.execute(select(func.count()).select_from(text(view.name))).scalar_one()
     finally:
         engine.dispose()
