@@ -5,12 +5,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text
 
+from collections import Counter
+
+from cdr_agent.calltree.direction import INBOUND, OUTBOUND, Trunks
 from cdr_agent.replay import replay_path, storing_ingest
-from cdr_agent.store import list_calls, open_engine
+from cdr_agent.store import iter_calls, list_calls, open_engine
 from cdr_agent.store.stats_tables import stat_agent_sessions, stat_queue_calls
 from tracekit import TRACE_NAMES, TRACES
 
 SIP = Path(__file__).parent / "fixtures" / "traces-sip"
+README = Path(__file__).parents[1] / "README.md"
+
+
+def readme_queries() -> list[str]:
+    """The dashboard queries of the README's "Reporting from SQL" section, as written there."""
+    section = README.read_text(encoding="utf-8").split("## Reporting from SQL", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```sql\n")[1:]]
 
 
 def _store_all(engine: Engine) -> None:
@@ -50,5 +60,23 @@ def test_report_views(db_url: str) -> None:
         agents = _rows(engine, "SELECT agent, kind, started_at, ended_at, duration_s FROM report_agent_sessions")
         assert len(agents) == sessions
         assert all((r["duration_s"] is None) == (r["ended_at"] is None) for r in agents)
+
+        service_level, per_trunk = readme_queries()
+        hours = _rows(engine, service_level)
+        assert sum(h["offered"] for h in hours) == len(queue)
+        assert all(0 <= float(h["service_level_pct"]) <= 100 for h in hours)
+        if engine.dialect.name == "sqlite":
+            return  # the trunk query uses regexp_replace: PostgreSQL and MariaDB
+        assert _rows(engine, per_trunk) == []  # no channel of the recordings is named *trunk*
+        # The SIP recordings' trunk is SIP/voipgrid-*: as an admin's pattern, a LIKE pattern
+        # from direction.py (they have no times: the date condition goes).
+        trunks = Trunks(("SIP/voipgrid-*",))
+        like = trunks.like_patterns()[0]
+        got = _rows(engine, per_trunk.replace("'%trunk%'", f"'{like}'")
+                    .replace("  AND c.started_at >= '2026-11-23 00:00:00'\n", ""))
+        stored = list(iter_calls(engine))
+        for direction in (INBOUND, OUTBOUND):
+            expected = Counter(trunks.trunk_of(c) for c in stored if trunks.direction(c) == direction)
+            assert {r["trunk"]: r["calls"] for r in got if r["direction"] == direction} == expected, direction
     finally:
         engine.dispose()

@@ -276,7 +276,7 @@ _CALL_DISPOSITION = case(
 
 REPORT_CALLS = _view(
     "report_calls", "One row per call: when it started, was first answered and ended, and how it ended for the caller",
-    select().select_from(calls),
+    select().select_from(calls.outerjoin(_first, and_(_first.c.call_id == calls.c.call_id, _first.c.seq == 0))),
     Column_("call_id", calls.c.call_id, "our call id (calls.call_id)"),
     Column_("server", calls.c.server, "the Asterisk server"),
     Column_("started_at", calls.c.started_at, "the call's start, UTC"),
@@ -288,6 +288,8 @@ REPORT_CALLS = _view(
     Column_("caller_num", calls.c.caller_num, "who called: caller number"),
     Column_("caller_name", calls.c.caller_name, "who called: caller name"),
     Column_("dialed", calls.c.dialed, "what the caller dialled"),
+    Column_("caller_channel", _first.c.channel,
+            "the caller's channel (the call's first): a trunk's channel when the call came in on a trunk"),
     Column_("answered", calls.c.answered, "true when the caller reached a person"),
     Column_("disposition", _CALL_DISPOSITION,
             "final disposition for the caller: answered, abandoned, no answer, busy, failed, in progress"),

@@ -392,7 +392,7 @@ CREATE VIEW report_calls AS SELECT calls.call_id AS call_id, calls.server AS ser
 FROM attempts AS rung
 WHERE rung.call_id = calls.call_id AND rung.via != 'originate' AND rung.outcome = 'ANSWER') AS first_answer_at, calls.ended_at AS ended_at, CAST(EXTRACT(EPOCH FROM ((SELECT min(rung.answered_at) AS min_1
 FROM attempts AS rung
-WHERE rung.call_id = calls.call_id AND rung.via != 'originate' AND rung.outcome = 'ANSWER') - calls.started_at)) AS DOUBLE PRECISION) AS ring_s, CAST(EXTRACT(EPOCH FROM (calls.ended_at - calls.started_at)) AS DOUBLE PRECISION) AS duration_s, calls.caller_num AS caller_num, calls.caller_name AS caller_name, calls.dialed AS dialed, calls.answered AS answered, CASE WHEN calls.answered THEN 'answered' WHEN (calls.status = 'in_progress') THEN 'in progress' WHEN ((EXISTS (SELECT apps.app_id
+WHERE rung.call_id = calls.call_id AND rung.via != 'originate' AND rung.outcome = 'ANSWER') - calls.started_at)) AS DOUBLE PRECISION) AS ring_s, CAST(EXTRACT(EPOCH FROM (calls.ended_at - calls.started_at)) AS DOUBLE PRECISION) AS duration_s, calls.caller_num AS caller_num, calls.caller_name AS caller_name, calls.dialed AS dialed, first_leg.channel AS caller_channel, calls.answered AS answered, CASE WHEN calls.answered THEN 'answered' WHEN (calls.status = 'in_progress') THEN 'in progress' WHEN ((EXISTS (SELECT apps.app_id
 FROM apps
 WHERE apps.call_id = calls.call_id AND apps.app = 'queue' AND apps.result = 'abandoned')) OR (EXISTS (SELECT rung.seq
 FROM attempts AS rung
@@ -411,7 +411,7 @@ FROM attempts AS rung
 WHERE rung.call_id = calls.call_id AND rung.via != 'originate') AS attempts, (SELECT count(*) AS count_2
 FROM transfers
 WHERE transfers.call_id = calls.call_id) AS transfers, calls.status AS status
-FROM calls;
+FROM calls LEFT OUTER JOIN legs AS first_leg ON first_leg.call_id = calls.call_id AND first_leg.seq = 0;
 
 CREATE VIEW report_queue_calls AS SELECT stat_queue_calls.call_id AS call_id, stat_queue_calls.server AS server, stat_queue_calls.queue AS queue, stat_queue_calls.entered_at AS entered_at, stat_queue_calls.left_at AS left_at, stat_queue_calls.status AS status, stat_queue_calls.agent AS agent, stat_queue_calls.wait_s AS wait_s, stat_queue_calls.ring_s AS ring_s, stat_queue_calls.talk_s AS talk_s, stat_queue_calls.hour AS hour
 FROM stat_queue_calls;
