@@ -41,14 +41,14 @@ from .sqlfuncs import asterisk_seconds, seconds_between, utc_wall
 from .stats_tables import stat_agent_sessions, stat_queue_calls
 from .tables import apps, attempts, calls, legs, metadata, transfers
 
-__all__ = ["View", "VIEWS", "CreateView", "DropView", "view_ddl"]
+__all__ = ["View", "ViewColumn", "VIEWS", "CreateView", "DropView"]
 
 # Asterisk's default AMA flag, DOCUMENTATION, as its database backends write it.
 AMA_DOCUMENTATION = 3
 
 
 @dataclass(frozen=True)
-class Column_:
+class ViewColumn:
     """One column of a view: its name, the expression and what it means (the dictionary)."""
 
     name: str
@@ -58,13 +58,18 @@ class Column_:
 
 @dataclass(frozen=True)
 class View:
+    """A view: its name, what a row is (the dictionary), its query and its columns."""
+
     name: str
     comment: str
     select: Select[Any]
-    columns: tuple[Column_, ...]
+    columns: tuple[ViewColumn, ...]
 
 
 class CreateView(ExecutableDDLElement):
+    """CREATE VIEW for any dialect (SQLAlchemy has no view construct): the query compiled with
+    its literals inline, as DDL cannot take parameters."""
+
     def __init__(self, view: View) -> None:
         self.view = view
 
@@ -85,7 +90,7 @@ def _drop_view(element: DropView, compiler: DDLCompiler, **kw: Any) -> str:
     return f"DROP VIEW IF EXISTS {compiler.preparer.quote(element.view.name)}"
 
 
-def _view(name: str, comment: str, query: Select[Any], *columns: Column_) -> View:
+def _view(name: str, comment: str, query: Select[Any], *columns: ViewColumn) -> View:
     return View(name, comment, query.add_columns(*(c.expr.label(c.name) for c in columns)), columns)
 
 
@@ -235,7 +240,7 @@ CDR_FIXED = View(
     _ROWS_OF_ATTEMPTS.add_columns(*(e.label(n) for n, e, _, _ in _CDR))
     .union_all(_ROWS_OF_CALLS.add_columns(*(e.label(n) for n, _, e, _ in _CDR)))
     .subquery("cdr").select(),
-    tuple(Column_(n, e, c) for n, e, _, c in _CDR),
+    tuple(ViewColumn(n, e, c) for n, e, _, c in _CDR),
 )
 
 # --- report_calls ---------------------------------------------------------------------------
@@ -277,66 +282,62 @@ _CALL_DISPOSITION = case(
 REPORT_CALLS = _view(
     "report_calls", "One row per call: when it started, was first answered and ended, and how it ended for the caller",
     select().select_from(calls.outerjoin(_first, and_(_first.c.call_id == calls.c.call_id, _first.c.seq == 0))),
-    Column_("call_id", calls.c.call_id, "our call id (calls.call_id)"),
-    Column_("server", calls.c.server, "the Asterisk server"),
-    Column_("started_at", calls.c.started_at, "the call's start, UTC"),
-    Column_("first_answer_at", _first_answer, "when a rung phone first answered, UTC; NULL if none did"),
-    Column_("ended_at", calls.c.ended_at, "the call's end, UTC"),
-    Column_("ring_s", seconds_between(calls.c.started_at, _first_answer),
+    ViewColumn("call_id", calls.c.call_id, "our call id (calls.call_id)"),
+    ViewColumn("server", calls.c.server, "the Asterisk server"),
+    ViewColumn("started_at", calls.c.started_at, "the call's start, UTC"),
+    ViewColumn("first_answer_at", _first_answer, "when a rung phone first answered, UTC; NULL if none did"),
+    ViewColumn("ended_at", calls.c.ended_at, "the call's end, UTC"),
+    ViewColumn("ring_s", seconds_between(calls.c.started_at, _first_answer),
             "seconds from the start to the first answer; NULL if never answered"),
-    Column_("duration_s", seconds_between(calls.c.started_at, calls.c.ended_at), "seconds from start to end"),
-    Column_("caller_num", calls.c.caller_num, "who called: caller number"),
-    Column_("caller_name", calls.c.caller_name, "who called: caller name"),
-    Column_("dialed", calls.c.dialed, "what the caller dialled"),
-    Column_("caller_channel", _first.c.channel,
+    ViewColumn("duration_s", seconds_between(calls.c.started_at, calls.c.ended_at), "seconds from start to end"),
+    ViewColumn("caller_num", calls.c.caller_num, "who called: caller number"),
+    ViewColumn("caller_name", calls.c.caller_name, "who called: caller name"),
+    ViewColumn("dialed", calls.c.dialed, "what the caller dialled"),
+    ViewColumn("caller_channel", _first.c.channel,
             "the caller's channel (the call's first): a trunk's channel when the call came in on a trunk"),
-    Column_("answered", calls.c.answered, "true when the caller reached a person"),
-    Column_("disposition", _CALL_DISPOSITION,
+    ViewColumn("answered", calls.c.answered, "true when the caller reached a person"),
+    ViewColumn("disposition", _CALL_DISPOSITION,
             "final disposition for the caller: answered, abandoned, no answer, busy, failed, in progress"),
-    Column_("attempts", _rung_where().add_columns(func.count()).scalar_subquery(), "phones rung for the call"),
-    Column_("transfers", select(func.count()).where(transfers.c.call_id == calls.c.call_id).scalar_subquery(),
+    ViewColumn("attempts", _rung_where().add_columns(func.count()).scalar_subquery(), "phones rung for the call"),
+    ViewColumn("transfers", select(func.count()).where(transfers.c.call_id == calls.c.call_id).scalar_subquery(),
             "transfers in the call"),
-    Column_("status", calls.c.status, "complete, incomplete or in_progress (calls.status)"),
+    ViewColumn("status", calls.c.status, "complete, incomplete or in_progress (calls.status)"),
 )
 
 REPORT_QUEUE_CALLS = _view(
     "report_queue_calls", "One row per queue visit of a call: the queue, how it ended, the wait and the answering agent",
     select().select_from(stat_queue_calls),
-    Column_("call_id", stat_queue_calls.c.call_id, "our call id"),
-    Column_("server", stat_queue_calls.c.server, "the Asterisk server"),
-    Column_("queue", stat_queue_calls.c.queue, "the queue name"),
-    Column_("entered_at", stat_queue_calls.c.entered_at, "when the caller entered the queue, UTC"),
-    Column_("left_at", stat_queue_calls.c.left_at, "when the caller was connected or left, UTC"),
-    Column_("status", stat_queue_calls.c.status,
+    ViewColumn("call_id", stat_queue_calls.c.call_id, "our call id"),
+    ViewColumn("server", stat_queue_calls.c.server, "the Asterisk server"),
+    ViewColumn("queue", stat_queue_calls.c.queue, "the queue name"),
+    ViewColumn("entered_at", stat_queue_calls.c.entered_at, "when the caller entered the queue, UTC"),
+    ViewColumn("left_at", stat_queue_calls.c.left_at, "when the caller was connected or left, UTC"),
+    ViewColumn("status", stat_queue_calls.c.status,
             "answered, transferred, abandoned, timeout, joinempty, leaveempty, full, closed, divert_ca_ratio, "
             "divert_waittime or exited"),
-    Column_("agent", stat_queue_calls.c.agent, "the member who answered, NULL if none"),
-    Column_("wait_s", stat_queue_calls.c.wait_s, "seconds in the queue until connected or gone"),
-    Column_("ring_s", stat_queue_calls.c.ring_s, "seconds the answering agent's phone rang"),
-    Column_("talk_s", stat_queue_calls.c.talk_s, "seconds the answering agent talked (until a transfer)"),
-    Column_("hour", stat_queue_calls.c.hour, "UTC hour the caller entered the queue (as in stat_queue_hourly)"),
+    ViewColumn("agent", stat_queue_calls.c.agent, "the member who answered, NULL if none"),
+    ViewColumn("wait_s", stat_queue_calls.c.wait_s, "seconds in the queue until connected or gone"),
+    ViewColumn("ring_s", stat_queue_calls.c.ring_s, "seconds the answering agent's phone rang"),
+    ViewColumn("talk_s", stat_queue_calls.c.talk_s, "seconds the answering agent talked (until a transfer)"),
+    ViewColumn("hour", stat_queue_calls.c.hour, "UTC hour the caller entered the queue (as in stat_queue_hourly)"),
 )
 
 REPORT_AGENT_SESSIONS = _view(
     "report_agent_sessions", "One row per agent login or pause, from the queue member events",
     select().select_from(stat_agent_sessions),
-    Column_("session_id", stat_agent_sessions.c.session_id, "the session's own id"),
-    Column_("server", stat_agent_sessions.c.server, "the Asterisk server"),
-    Column_("agent", stat_agent_sessions.c.agent, "the queue member name"),
-    Column_("queue", stat_agent_sessions.c.queue, "the queue"),
-    Column_("kind", stat_agent_sessions.c.kind, "login or pause"),
-    Column_("started_at", stat_agent_sessions.c.started_at, "start, UTC"),
-    Column_("ended_at", stat_agent_sessions.c.ended_at, "end, UTC; NULL while it lasts"),
-    Column_("duration_s", seconds_between(stat_agent_sessions.c.started_at, stat_agent_sessions.c.ended_at),
+    ViewColumn("session_id", stat_agent_sessions.c.session_id, "the session's own id"),
+    ViewColumn("server", stat_agent_sessions.c.server, "the Asterisk server"),
+    ViewColumn("agent", stat_agent_sessions.c.agent, "the queue member name"),
+    ViewColumn("queue", stat_agent_sessions.c.queue, "the queue"),
+    ViewColumn("kind", stat_agent_sessions.c.kind, "login or pause"),
+    ViewColumn("started_at", stat_agent_sessions.c.started_at, "start, UTC"),
+    ViewColumn("ended_at", stat_agent_sessions.c.ended_at, "end, UTC; NULL while it lasts"),
+    ViewColumn("duration_s", seconds_between(stat_agent_sessions.c.started_at, stat_agent_sessions.c.ended_at),
             "seconds from start to end; NULL while it lasts"),
-    Column_("reason", stat_agent_sessions.c.reason, "the pause reason, if any"),
+    ViewColumn("reason", stat_agent_sessions.c.reason, "the pause reason, if any"),
 )
 
 VIEWS: tuple[View, ...] = (CDR_FIXED, REPORT_CALLS, REPORT_QUEUE_CALLS, REPORT_AGENT_SESSIONS)
-
-
-def view_ddl() -> list[ExecutableDDLElement]:
-    return [CreateView(v) for v in VIEWS]
 
 
 @event.listens_for(metadata, "after_create")
