@@ -1,6 +1,6 @@
 -- 0006: the data dictionary as COMMENT on every table and column (MODIFY restates each column
--- unchanged, with its comment), and the reporting views (cdr_fixed, report_calls,
--- report_queue_calls, report_agent_sessions).
+-- unchanged, with its comment), and the reporting views
+-- (cdr_fixed, report_calls, report_queue_calls, report_agent_sessions).
 
 ALTER TABLE agi_observations COMMENT = 'One row per AGI observation: what AGI-only installs rebuild calls from';
 
